@@ -1,0 +1,16 @@
+# Stage 1: every raw file against the codebook; nothing runs on invalid data.
+
+
+rule validate_raw:
+    input:
+        raw=raw_files(),
+        codebook=CODEBOOK,
+        measures="config/measures.yaml",
+    output:
+        report="results/validation/validation_report.json",
+    params:
+        raw_dir=str(RAW),
+    log:
+        "results/logs/validate_raw.log",
+    script:
+        "../scripts/validate_raw.py"
