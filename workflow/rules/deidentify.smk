@@ -1,0 +1,37 @@
+# Stage 2: de-identification. The only rule that reads identifiable raw files
+# (besides validation and the leak check); every later rule reads its outputs.
+
+DEID_TABLES = [
+    "participants",
+    "demographics",
+    "baseline",
+    "followup",
+    "attendance",
+    "interviewees",
+    "interviews",
+    "screening",
+    "survey",
+]
+
+
+rule deidentify:
+    input:
+        raw=raw_files(),
+        validated="results/validation/validation_report.json",
+        codebook=CODEBOOK,
+        allowlist="workflow/schemas/deid_allowlist.yaml",
+        measures="config/measures.yaml",
+        xsd="resources/refi-qda/project.xsd",
+    output:
+        tables=expand("results/deid/{table}.csv", table=DEID_TABLES),
+        qdpx="results/deid/coding.qdpx",
+        release="results/deid/release/participants_release.csv",
+        report="results/deid/deid_report.json",
+    params:
+        raw_dir=str(RAW),
+        cfg=config["deidentify"],
+        tables=DEID_TABLES,
+    log:
+        "results/logs/deidentify.log",
+    script:
+        "../scripts/deidentify.py"

@@ -1,0 +1,47 @@
+"""Rule deidentify: keyed pseudonyms, identifier removal, transcript scrubbing."""
+
+import os
+from pathlib import Path
+
+from selfcare import deid, io
+from selfcare.deidentify import deidentify
+from selfcare.runner import LOG, run
+
+
+def main(smk):
+    raw = Path(smk.params.raw_dir)
+    cfg = smk.params.cfg
+    package = io.read_json(smk.input.codebook)
+    synthetic = bool(package.get("synthetic", False))
+    key_file = cfg["key_file"]
+    if key_file:
+        deid.check_key_file_location(Path(key_file).resolve(), Path.cwd().resolve())
+    demo = raw / cfg["demo_key_file"]
+    key, source = deid.load_key(
+        os.environ.get(cfg["key_env"]),
+        io.read_text(key_file) if key_file else None,
+        io.read_text(demo) if demo.exists() else None,
+        synthetic,
+    )
+    LOG.info("pseudonymisation key from %s (synthetic data: %s)", source, synthetic)
+    paths = {r["name"]: r["path"] for r in package["resources"]}
+    tables = {t: io.read_csv(raw / paths[t]) for t in smk.params.tables}
+    result = deidentify(
+        tables,
+        io.read_zip(raw / paths["coding"]),
+        io.read_text(smk.input.xsd),
+        io.read_yaml(smk.input.allowlist),
+        io.read_yaml(smk.input.measures),
+        cfg,
+        key,
+    )
+    for name, path in zip(smk.params.tables, smk.output.tables):
+        io.write_csv(path, result["tables"][name])
+    io.write_zip(smk.output.qdpx, result["qdpx"])
+    io.write_csv(smk.output.release, result["release"])
+    report = {**result["report"], "key_source": source}
+    io.write_json(smk.output.report, report)
+    LOG.info("k-anonymity: %s", report["disclosure"]["k_after"])
+
+
+run(snakemake, main)  # noqa: F821 - injected by Snakemake
