@@ -1,0 +1,49 @@
+# Stage 3: scoring of the standard measures (rules in config/measures.yaml),
+# one job per time point and site, and reliability per time point.
+
+
+rule score_measures:
+    input:
+        questionnaire="results/deid/{timepoint}.csv",
+        participants="results/deid/participants.csv",
+        measures="config/measures.yaml",
+        schema="workflow/schemas/measures.schema.yaml",
+    output:
+        scores="results/scores/{timepoint}_{site}.csv",
+    wildcard_constraints:
+        timepoint="baseline|followup",
+        site="LO|SO|NO",
+    log:
+        "results/logs/score_measures_{timepoint}_{site}.log",
+    script:
+        "../scripts/score_measures.py"
+
+
+rule merge_scores:
+    input:
+        expand("results/scores/{timepoint}_{site}.csv", timepoint=TIMEPOINTS, site=SITES),
+    output:
+        scores="results/scores/scores.csv",
+    log:
+        "results/logs/merge_scores.log",
+    script:
+        "../scripts/merge_tables.py"
+
+
+rule reliability:
+    input:
+        questionnaire="results/deid/{timepoint}.csv",
+        measures="config/measures.yaml",
+        schema="workflow/schemas/measures.schema.yaml",
+    output:
+        alpha="results/scores/reliability_{timepoint}.csv",
+        item_total="results/scores/item_total_{timepoint}.csv",
+        numbers="results/numbers/reliability_{timepoint}.json",
+    wildcard_constraints:
+        timepoint="baseline|followup",
+    params:
+        formatting=config["formatting"],
+    log:
+        "results/logs/reliability_{timepoint}.log",
+    script:
+        "../scripts/reliability.py"

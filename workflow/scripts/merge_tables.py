@@ -1,0 +1,14 @@
+"""Rules merging per-job tables (same columns) into one table, in input order."""
+
+import pandas as pd
+
+from selfcare import io
+from selfcare.runner import run
+
+
+def main(smk):
+    frames = [io.read_table(p) for p in smk.input]
+    io.write_csv(smk.output[0], pd.concat(frames, ignore_index=True))
+
+
+run(snakemake, main)  # noqa: F821 - injected by Snakemake
