@@ -1,0 +1,15 @@
+"""Rule ancova: medication choice and 9-month outcomes, adjusted for baseline."""
+
+from selfcare import io
+from selfcare.analysis import ancova_models
+from selfcare.runner import attach_provenance, run
+
+
+def main(smk):
+    res = ancova_models(io.read_table(smk.input.dataset), smk.params.analysis, smk.params.formatting)
+    io.write_csv(smk.output.table, res["table"])
+    io.write_csv(smk.output.info, res["info"])
+    io.write_json(smk.output.numbers, attach_provenance(res["records"], smk.rule, smk.output.table))
+
+
+run(snakemake, main)  # noqa: F821 - injected by Snakemake

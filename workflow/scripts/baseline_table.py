@@ -1,0 +1,17 @@
+"""Rule baseline_table: Table 1 by site, its tests, and the published check."""
+
+from selfcare import io
+from selfcare.analysis import baseline_characteristics
+from selfcare.runner import attach_provenance, run
+
+
+def main(smk):
+    published = io.read_yaml(smk.input.published)["table1"]
+    res = baseline_characteristics(io.read_table(smk.input.dataset), smk.params.analysis, published, smk.params.formatting)
+    io.write_csv(smk.output.table, res["table"])
+    io.write_csv(smk.output.tests, res["tests"])
+    io.write_csv(smk.output.check, res["check"])
+    io.write_json(smk.output.numbers, attach_provenance(res["records"], smk.rule, smk.output.tests))
+
+
+run(snakemake, main)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,14 @@
+"""Rule change_by_site: one site's analysis (a separate job per site)."""
+
+from selfcare import io
+from selfcare.analysis import change_by_site
+from selfcare.runner import attach_provenance, run
+
+
+def main(smk):
+    res = change_by_site(io.read_table(smk.input.dataset), smk.wildcards.site, smk.params.analysis, smk.params.formatting)
+    io.write_csv(smk.output.table, res["table"])
+    io.write_json(smk.output.numbers, attach_provenance(res["records"], smk.rule, smk.output.table))
+
+
+run(snakemake, main)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,15 @@
+"""Rule participant_flow: referral to analysis per site, every record counted."""
+
+from selfcare import io
+from selfcare.analysis import participant_flow
+from selfcare.runner import attach_provenance, run
+
+
+def main(smk):
+    res = participant_flow(io.read_table(smk.input.screening), io.read_table(smk.input.dataset),
+                           smk.params.analysis, smk.params.formatting)
+    io.write_csv(smk.output.table, res["table"])
+    io.write_json(smk.output.numbers, attach_provenance(res["records"], smk.rule, smk.output.table))
+
+
+run(snakemake, main)  # noqa: F821 - injected by Snakemake

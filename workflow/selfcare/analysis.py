@@ -1,0 +1,354 @@
+"""Quantitative analysis of the de-identified study data.
+
+Builds the participant-level analysis dataset (scores, service use,
+medication, engagement) from the de-identified tables, and runs the analyses
+named in ``config/config.yaml`` (section ``analysis``): the baseline table,
+participant flow, change by site, service use by site, the ANCOVA for
+medication choice, the satisfaction model and the engagement model. Every
+analysis returns a tidy table at full precision and the named numbers (number
+records) that the manuscript's registry takes; display strings come only from
+:mod:`selfcare.formatting`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from selfcare import formatting as fmt
+from selfcare import stats
+from selfcare.registry import make_record
+
+SERVICE_COLUMNS = {
+    "ae": "ae_attendances",
+    "admissions": "psych_admissions",
+    "nights": "inpatient_nights",
+    "crisis": "crisis_contacts",
+    "gp": "gp_contacts",
+}
+SERVICE_LABELS = {
+    "ae": "A&E attendances",
+    "admissions": "psychiatric admissions",
+    "nights": "inpatient nights",
+    "crisis": "crisis team contacts",
+    "gp": "GP contacts",
+}
+OUTCOME_LABELS = {
+    "empowerment": "empowerment",
+    "confidence": "mental health confidence",
+    "quality_of_life": "quality of life",
+    "collaboration": "collaboration with the main staff contact",
+    "severity": "clinical severity",
+    "satisfaction": "satisfaction with the project",
+}
+
+
+def _num(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce").astype(float)
+
+
+def primary_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Wide table of primary scores: ``pid`` x ``<measure>_bl`` / ``<measure>_fu``.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Tidy scores from :func:`selfcare.scoring.score_measures` (columns
+        ``pid, timepoint, measure, score, primary``), all time points.
+    """
+    prim = scores[scores["primary"].astype(str).str.lower().isin(["true", "1"])].copy()
+    prim["col"] = prim["measure"] + np.where(prim["timepoint"] == "baseline", "_bl", "_fu")
+    wide = prim.pivot_table(index="pid", columns="col", values="score", aggfunc="first")
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def engagement_flags(attendance: pd.DataFrame, pids: Sequence[str], cfg: Mapping[str, Any]) -> pd.Series:
+    """Staying engaged: enough sessions attended inside the configured window.
+
+    Parameters
+    ----------
+    attendance : pandas.DataFrame
+        ``pid, days_session`` (days since baseline).
+    pids : sequence of str
+        Everyone to classify.
+    cfg : mapping
+        ``analysis.engagement``: ``window_start``, ``window_end``, ``min_sessions``.
+    """
+    days = _num(attendance["days_session"])
+    inside = attendance[(days >= cfg["window_start"]) & (days <= cfg["window_end"])]
+    n = inside.groupby("pid").size()
+    return pd.Series([int(n.get(p, 0) >= cfg["min_sessions"]) for p in pids], index=list(pids), dtype=float)
+
+
+def build_dataset(tables: Mapping[str, pd.DataFrame], scores: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per participant with everything the analyses use.
+
+    Parameters
+    ----------
+    tables : mapping
+        De-identified ``participants``, ``demographics``, ``baseline``,
+        ``followup`` and ``attendance``.
+    scores : pandas.DataFrame
+        Tidy scores of both time points.
+    cfg : mapping
+        The ``analysis`` section of the configuration.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: ``pid, site``, demographics, ``age``, ``withdrawn``,
+        ``followed_up``, derived flags (``unemployed``, ``admitted_bl``,
+        ``ae_any_bl``), outcome scores, service use ``<service>_bl/_fu``,
+        ``med_bl, med_fu``, the ANCOVA exposure (0/1) and ``engaged``
+        (missing for withdrawn participants: attendance was not followed).
+    """
+    part = tables["participants"].copy()
+    ds = part[["pid", "site"]].copy()
+    ds["age"] = _num(part["age"])
+    ds["withdrawn"] = part["withdrawn"].astype(str)
+    ds["followed_up"] = np.where(part["days_followup"].notna(), "yes", "no")
+    demo = tables["demographics"].copy()
+    demo["dependants"] = _num(demo["dependants"])
+    ds = ds.merge(demo, on="pid", how="left")
+    ds["unemployed"] = np.where(ds["employment_status"] == "unemployed", "yes", "no")
+    for tp, suffix in (("baseline", "bl"), ("followup", "fu")):
+        q = tables[tp]
+        sub = pd.DataFrame({"pid": q["pid"]})
+        for key, col in SERVICE_COLUMNS.items():
+            sub[f"{key}_{suffix}"] = _num(q[col])
+        sub[f"med_{suffix}"] = q["medication"].astype(object)
+        ds = ds.merge(sub, on="pid", how="left")
+    ds["admitted_bl"] = np.where(ds["admissions_bl"] > 0, "yes", np.where(ds["admissions_bl"].isna(), None, "no"))
+    ds["ae_any_bl"] = np.where(ds["ae_bl"] > 0, "yes", np.where(ds["ae_bl"].isna(), None, "no"))
+    ds = ds.merge(primary_scores(scores), on="pid", how="left")
+    anc = cfg["ancova"]
+    med = ds["med_fu" if anc["exposure_timepoint"] == "followup" else "med_bl"]
+    ds[anc["exposure"]] = np.where(med.isna(), np.nan, (med == anc["exposure_level"]).astype(float))
+    eng = engagement_flags(tables["attendance"], list(ds["pid"]), cfg["engagement"])
+    ds["engaged"] = np.where(ds["withdrawn"] == "yes", np.nan, eng.to_numpy())
+    return ds.sort_values("pid").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# number records
+# ---------------------------------------------------------------------------
+
+
+class Records:
+    """Collects number records of one analysis (display strings via formatting)."""
+
+    def __init__(self, fcfg: Mapping[str, Any]):
+        self.cfg = fmt.format_config(fcfg)
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, key: str, value: Any, display: str, meaning: str, unit: str = "") -> None:
+        v = value
+        if isinstance(v, (float, np.floating)) and not np.isfinite(v):
+            v = "NaN"
+        self.items.append(make_record(key, v, display, meaning, unit))
+
+    def est(self, key: str, value: float, decimals: int, meaning: str, unit: str = "", signed: bool = False) -> None:
+        f = fmt.fmt_signed if signed else fmt.fmt_num
+        self.add(key, value, f(value, decimals, self.cfg), meaning, unit)
+
+    def ci(self, key: str, lo: float, hi: float, decimals: int, meaning: str) -> None:
+        self.add(key, f"{lo!r} {hi!r}", fmt.fmt_ci(lo, hi, decimals, self.cfg), meaning)
+
+    def p(self, key: str, p: float, meaning: str) -> None:
+        self.add(key, p, fmt.fmt_p(p, self.cfg, bare=True), meaning)
+
+    def count(self, key: str, n: Any, meaning: str) -> None:
+        self.add(key, int(n), fmt.fmt_int(int(n), self.cfg), meaning, "people")
+
+
+def _decimals(fcfg: Mapping[str, Any], name: str, default: int = 1) -> int:
+    return int(fcfg.get("decimals", {}).get(name, default)) if isinstance(fcfg.get("decimals"), Mapping) else default
+
+
+# ---------------------------------------------------------------------------
+# analyses
+# ---------------------------------------------------------------------------
+
+
+def baseline_characteristics(
+    ds: pd.DataFrame, cfg: Mapping[str, Any], published: Sequence[Mapping[str, Any]], fcfg: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Table 1 by site with its tests, checked against the published statistics."""
+    display, tests = stats.baseline_table(ds, "site", cfg["baseline_table"], order=["LO", "SO", "NO"])
+    check = stats.check_published(tests, published)
+    recs = Records(fcfg)
+    for _, t in tests.iterrows():
+        key = f"table1.{t['variable']}"
+        recs.est(f"{key}.statistic", float(t["value"]), 1, f"Baseline {t['variable']}: {t['statistic']} statistic across sites")
+        recs.p(f"{key}.p", float(t["p_value"]), f"Baseline {t['variable']}: p-value of the site comparison")
+    reproduced = check["verdict"].astype(str).str.startswith("reproduced")
+    recs.count("table1.check.n_published", len(check), "Published Table 1 statistics checked")
+    recs.count("table1.check.n_reproduced", int(reproduced.sum()), "Published Table 1 statistics reproduced")
+    recs.count("table1.check.n_flagged", int((~reproduced).sum()), "Published Table 1 statistics flagged")
+    table = fmt.format_baseline_table(display, tests, fcfg)
+    return {"display": display, "tests": tests, "check": check, "table": table, "records": recs.items}
+
+
+def change_by_site(ds: pd.DataFrame, site: str, cfg: Mapping[str, Any], fcfg: Mapping[str, Any]) -> dict[str, Any]:
+    """Paired change from baseline to 9 months for each outcome at one site."""
+    sub = ds[ds["site"] == site]
+    rows = []
+    recs = Records(fcfg)
+    for outcome in cfg["outcomes"]:
+        r = stats.paired_change(sub, f"{outcome}_bl", f"{outcome}_fu", cfg["alpha"], cfg["wilcoxon_zero_method"])
+        rows.append({"site": site, "outcome": outcome, **r})
+        k = f"change.{site.lower()}.{outcome}"
+        d = _decimals(fcfg, outcome)
+        label = OUTCOME_LABELS[outcome]
+        recs.est(f"{k}.mean", r["mean_change"], d, f"{site}: mean change in {label}, baseline to 9 months", signed=True)
+        recs.ci(f"{k}.ci", r["ci_low"], r["ci_high"], d, f"{site}: 95% CI of the mean change in {label}")
+        recs.p(f"{k}.p", r["p_value"], f"{site}: paired t-test p-value, change in {label}")
+        recs.count(f"{k}.n", r["n"], f"{site}: participants with both scores of {label}")
+    table = pd.DataFrame(rows)
+    return {"table": table, "records": recs.items}
+
+
+def service_use_by_site(ds: pd.DataFrame, site: str, cfg: Mapping[str, Any], fcfg: Mapping[str, Any]) -> dict[str, Any]:
+    """Percentage change in service use at one site (Poisson GEE, exact test)."""
+    sub = ds[ds["site"] == site]
+    rows = []
+    recs = Records(fcfg)
+    for svc in cfg["service_use"]:
+        r = stats.count_change(sub, f"{svc}_bl", f"{svc}_fu", "pid", cfg["alpha"])
+        rows.append({"site": site, "service": svc, **{k: v for k, v in r.items() if not isinstance(v, (list, dict))}})
+        k = f"service.{site.lower()}.{svc}"
+        label = SERVICE_LABELS[svc]
+        recs.add(f"{k}.reduction", r["pct_reduction"], fmt.fmt_pct(r["pct_reduction"], 0, recs.cfg),
+                 f"{site}: percentage reduction in {label} (1 - rate ratio)", "%")
+        recs.add(f"{k}.reduction_ci", f"{r['pct_reduction_ci_low']!r} {r['pct_reduction_ci_high']!r}",
+                 fmt.fmt_ci(r["pct_reduction_ci_low"], r["pct_reduction_ci_high"], 0, recs.cfg),
+                 f"{site}: 95% CI of the percentage reduction in {label}")
+        recs.p(f"{k}.p", r["p_value"], f"{site}: Poisson GEE p-value, change in {label}")
+        recs.p(f"{k}.exact_p", r["exact_p_value"], f"{site}: exact conditional binomial p-value, {label}")
+        recs.count(f"{k}.total_pre", r["total_pre"], f"{site}: total {label} in the 9 months before baseline")
+        recs.count(f"{k}.total_post", r["total_post"], f"{site}: total {label} in the 9 months to follow-up")
+        recs.count(f"{k}.n", r["n_persons"], f"{site}: participants with both service-use reports")
+    return {"table": pd.DataFrame(rows), "records": recs.items}
+
+
+def ancova_models(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str, Any]) -> dict[str, Any]:
+    """ANCOVA: follow-up outcome ~ baseline + exposure + covariates, per outcome."""
+    anc = cfg["ancova"]
+    tables = []
+    infos = []
+    recs = Records(fcfg)
+    for outcome in anc["outcomes"]:
+        tidy, info = stats.fit_ancova(
+            ds, f"{outcome}_fu", f"{outcome}_bl", anc["exposure"], anc["covariates"], anc["categorical"], cfg["alpha"]
+        )
+        tidy.insert(0, "outcome", outcome)
+        tables.append(tidy)
+        infos.append({"outcome": outcome, **{k: v for k, v in info.items() if not isinstance(v, (list, dict))}})
+        row = tidy[tidy["term"] == anc["exposure"]].iloc[0]
+        k = f"ancova.{outcome}"
+        d = _decimals(fcfg, outcome)
+        label = OUTCOME_LABELS[outcome]
+        recs.est(f"{k}.estimate", row["estimate"], d, f"Adjusted difference in 9-month {label}, choosing to take medication as prescribed", signed=True)
+        recs.ci(f"{k}.ci", row["ci_low"], row["ci_high"], d, f"95% CI of that difference ({label})")
+        recs.p(f"{k}.p", row["p_value"], f"ANCOVA p-value, medication choice and {label}")
+        recs.count(f"{k}.n", row["n"], f"Participants in the ANCOVA of {label}")
+    return {"table": pd.concat(tables, ignore_index=True), "info": pd.DataFrame(infos), "records": recs.items}
+
+
+def _rhs(terms: Sequence[str], categorical: Sequence[str] = ("site",)) -> str:
+    return " + ".join(f"C({t})" if t in categorical else t for t in terms)
+
+
+def satisfaction_model(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str, Any]) -> dict[str, Any]:
+    """OLS of follow-up satisfaction on baseline severity (+ covariates)."""
+    sc = cfg["satisfaction"]
+    formula = f"{sc['outcome']} ~ {_rhs([sc['predictor'], *sc['covariates']])}"
+    tidy, info = stats.fit_ols(ds, formula, cfg["alpha"])
+    row = tidy[tidy["term"] == sc["predictor"]].iloc[0]
+    recs = Records(fcfg)
+    d = _decimals(fcfg, "coefficient", 2)
+    recs.est("satisfaction.severity.b", row["estimate"], d, "Change in satisfaction (item mean) per point of baseline severity")
+    recs.ci("satisfaction.severity.ci", row["ci_low"], row["ci_high"], d, "95% CI of that coefficient")
+    recs.p("satisfaction.severity.p", row["p_value"], "p-value of baseline severity in the satisfaction model")
+    recs.count("satisfaction.n", info["n"], "Participants in the satisfaction model")
+    return {"table": tidy.assign(formula=formula), "records": recs.items}
+
+
+def engagement_model(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str, Any]) -> dict[str, Any]:
+    """Logistic regression of staying engaged on baseline predictors."""
+    ec = cfg["engagement"]
+    formula = f"engaged ~ {_rhs([*ec['predictors'], *ec['covariates']])}"
+    tidy, info = stats.fit_logit(ds, formula, cfg["alpha"])
+    recs = Records(fcfg)
+    d = _decimals(fcfg, "odds_ratio", 2)
+    for pred in ec["predictors"]:
+        row = tidy[tidy["term"] == pred].iloc[0]
+        name = pred.removesuffix("_bl")
+        recs.est(f"engagement.{name}.or", row["odds_ratio"], d, f"Odds ratio of staying engaged per point of baseline {OUTCOME_LABELS.get(name, name)}")
+        recs.ci(f"engagement.{name}.ci", row["or_ci_low"], row["or_ci_high"], d, "95% CI of that odds ratio")
+        recs.p(f"engagement.{name}.p", row["p_value"], f"p-value of baseline {OUTCOME_LABELS.get(name, name)} in the engagement model")
+    recs.count("engagement.n", info["n"], "Participants in the engagement model")
+    recs.count("engagement.events", info["events"], "Participants who stayed engaged (in the model)")
+    return {"table": tidy.assign(formula=formula), "records": recs.items}
+
+
+def participant_flow(
+    screening: pd.DataFrame, ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Referral to analysis per site; every record accounted for, with reasons.
+
+    The counts add up: recruited = withdrawn + lost to follow-up + followed
+    up; for each model, analysed + excluded (by reason) = the people it
+    starts from.
+    """
+    rows = []
+    recs = Records(fcfg)
+    for site in ["LO", "SO", "NO"]:
+        scr = screening[screening["site"] == site].iloc[0]
+        sub = ds[ds["site"] == site]
+        referred, inel, decl = (int(_num(pd.Series([scr[c]])).iloc[0]) for c in ("referred", "ineligible", "declined"))
+        recruited = len(sub)
+        withdrawn = int((sub["withdrawn"] == "yes").sum())
+        followed = int((sub["followed_up"] == "yes").sum())
+        lost = recruited - withdrawn - followed
+        row = {
+            "site": site, "referred": referred, "ineligible": inel, "declined": decl,
+            "recruited": recruited, "withdrawn": withdrawn, "lost_to_followup": lost, "followed_up": followed,
+            "unaccounted_referrals": referred - inel - decl - recruited,
+        }
+        for outcome in cfg["outcomes"]:
+            both = sub[f"{outcome}_bl"].notna() & sub[f"{outcome}_fu"].notna()
+            row[f"analysed_{outcome}"] = int(both.sum())
+            row[f"excluded_{outcome}_not_followed_up"] = int((sub["followed_up"] != "yes").sum())
+            row[f"excluded_{outcome}_score_missing"] = int(((sub["followed_up"] == "yes") & ~both).sum())
+        rows.append(row)
+        s = site.lower()
+        for key in ("referred", "recruited", "withdrawn", "lost_to_followup", "followed_up"):
+            recs.count(f"flow.{s}.{key}", row[key], f"{site}: {key.replace('_', ' ')}")
+    flow = pd.DataFrame(rows)
+    for key in ("referred", "recruited", "withdrawn", "lost_to_followup", "followed_up"):
+        recs.count(f"flow.total.{key}", flow[key].sum(), f"All sites: {key.replace('_', ' ')}")
+    return {"table": flow, "records": recs.items}
+
+
+def significance_summary(change_tables: Sequence[pd.DataFrame], alpha: float, fcfg: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """How many of the pre-post comparisons were significant (for the summary)."""
+    allc = pd.concat(change_tables, ignore_index=True)
+    s = stats.count_significant(allc, "p_value", alpha)
+    recs = Records(fcfg)
+    recs.count("change.n_tests", s["n_tests"], "Pre-post comparisons made (sites x outcomes)")
+    recs.count("change.n_significant", s["n_significant"], "Pre-post comparisons significant at alpha")
+    recs.count("change.n_not_significant", s["n_tests"] - s["n_significant"], "Pre-post comparisons not significant")
+    return recs.items
+
+
+def reliability_records(alpha: pd.DataFrame, timepoint: str, fcfg: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Named numbers of the reliability table (alpha per scale)."""
+    recs = Records(fcfg)
+    for _, r in alpha.iterrows():
+        key = f"reliability.{timepoint}.{str(r['scale']).replace('.', '_')}"
+        recs.est(f"{key}.alpha", float(r["alpha"]), 2, f"Cronbach's alpha of {r['scale']} at {timepoint}")
+    return recs.items
