@@ -1,0 +1,172 @@
+"""Tests for selfcare.trace: shortcodes, hand-typed numbers, rendered values."""
+
+from __future__ import annotations
+
+import pytest
+
+from selfcare.trace import (
+    HandTypedNumberError,
+    SectionNotFoundError,
+    UnknownKeyError,
+    ValueNotRenderedError,
+    check_no_hand_typed_digits,
+    check_values_rendered,
+    check_var_keys,
+    extract_section,
+    find_hand_typed_digits,
+    find_var_keys,
+    substitute_vars,
+    trace_table,
+)
+
+QMD = """---
+title: "Self care"
+# a YAML comment, not a heading
+---
+
+# Introduction {#sec-intro}
+
+Background typed freely: 1999 and 12 sites.
+
+## Executive summary {#sec-summary .unnumbered}
+
+<!-- drafted 2009-10-01, revise 3 times -->
+Empowerment rose by {{< var change.lo.empowerment.mean >}} points [@gillard2010; @smith2011, p. 33].
+Service use fell to {{<var use.lo.pct>}} in the low group (@fig-flow, [-@tbl-use], @sec-methods).
+See ![Flow](figures/fig1.png){#fig-a width=50%} and note[^2].
+
+### Detail
+
+More on {{<   var n.total   >}} people.
+
+```
+# not a heading 42
+```
+
+# Methods {#sec-methods}
+
+Done in 2010.
+"""
+
+RECORDS = {
+    "change.lo.empowerment.mean": {"display": "0.35", "rule": "change", "output": "results/change.json"},
+    "use.lo.pct": {"display": "35%", "rule": "use", "output": "results/use.json"},
+    "n.total": {"display": "120", "rule": "describe", "output": "results/n.json"},
+}
+
+
+def test_find_var_keys_any_spacing_with_lines():
+    assert find_var_keys(QMD) == [
+        ("change.lo.empowerment.mean", 13),
+        ("use.lo.pct", 14),
+        ("n.total", 19),
+    ]
+    assert find_var_keys("literal {{{< var a.b >}}} here") == []
+
+
+def test_check_var_keys_names_every_unknown_key_and_line():
+    text = "ok {{< var n.total >}}\nbad {{< var n.totl >}}\n\nworse {{< var x.y >}}\n"
+    with pytest.raises(UnknownKeyError) as err:
+        check_var_keys(text, {"n.total"}, "index.qmd")
+    msg = str(err.value)
+    assert "index.qmd:2" in msg and "'n.totl'" in msg
+    assert "index.qmd:4" in msg and "'x.y'" in msg
+    assert "n.total'" not in msg.replace("'n.totl'", "")
+    check_var_keys(text.replace("n.totl", "n.total").replace("x.y", "n.total"), {"n.total"}, "i.qmd")
+
+
+def test_extract_section_any_level_with_subsections():
+    text, first = extract_section(QMD, "executive summary")
+    assert first == 10
+    assert text.startswith("## Executive summary")
+    assert "### Detail" in text and "not a heading 42" in text
+    assert "# Methods" not in text
+    intro, line = extract_section(QMD, "Introduction")
+    assert line == 6 and "Executive summary" in intro  # a level-2 section is inside level 1
+
+
+def test_extract_section_missing_or_ambiguous():
+    with pytest.raises(SectionNotFoundError, match="Discussion"):
+        extract_section(QMD, "Discussion")
+    with pytest.raises(SectionNotFoundError, match="more than once"):
+        extract_section("# A\n\nx\n\n# A\n", "A")
+
+
+def test_hand_typed_percentage_is_found_with_line_and_sentence():
+    text = "## Executive summary\n\nMean scores rose.\nService use was reduced by 35% overall.\n"
+    hits = find_hand_typed_digits(text, 40)
+    assert hits == [
+        {"line": 43, "sentence": "Service use was reduced by 35% overall.", "token": "35%"}
+    ]
+    with pytest.raises(HandTypedNumberError) as err:
+        check_no_hand_typed_digits(text, 40, "index.qmd")
+    assert "index.qmd:43" in str(err.value) and "reduced by 35% overall" in str(err.value)
+
+
+def test_nothing_flagged_in_shortcodes_citations_labels_comments_attributes():
+    text, first = extract_section(QMD, "Executive summary")
+    # the only hand-typed digits are in the fenced code block of the section
+    hits = find_hand_typed_digits(text, first)
+    assert [h["token"] for h in hits] == ["42"]
+    assert hits[0]["line"] == 22
+    body = text.replace("```\n# not a heading 42\n```", "")
+    check_no_hand_typed_digits(body, first)  # must not raise
+
+
+def test_allow_patterns_accept_tokens():
+    text = "In 2010 the study ran; 35% improved."
+    assert [h["token"] for h in find_hand_typed_digits(text, 1, allow=[r"(19|20)\d\d"])] == ["35%"]
+
+
+def test_substitute_vars_plain_link_and_unknown():
+    nested = {"use": {"lo": {"pct": "35%"}}, "n": {"total": "120"}}
+    text = "A {{< var use.lo.pct >}} of {{<var n.total>}}; {{{< var n.total >}}}"
+    assert substitute_vars(text, nested) == "A 35% of 120; {{< var n.total >}}"
+    linked = substitute_vars(text, nested, link=lambda k, d: f"[{d}](#prov-{k}){{.num}}")
+    assert linked.startswith("A [35%](#prov-use.lo.pct){.num} of [120](#prov-n.total){.num}")
+    with pytest.raises(UnknownKeyError, match=r"index.qmd:2: unknown number key 'n.missing'"):
+        substitute_vars("x\n{{< var n.missing >}}", nested, file_name="index.qmd")
+
+
+def test_trace_table_rows_for_section():
+    table = trace_table(QMD, "Executive summary", RECORDS)
+    assert list(table["key"]) == ["change.lo.empowerment.mean", "use.lo.pct", "n.total"]
+    assert list(table["line"]) == [13, 14, 19]
+    first = table.iloc[0]
+    assert first["section"] == "Executive summary"
+    assert first["sentence"].startswith("Empowerment rose by 0.35 points")
+    assert first["display"] == "0.35" and first["rule"] == "change"
+    assert first["output"] == "results/change.json"
+    assert table.iloc[1]["sentence"].startswith("Service use fell to 35% in the low group")
+    assert set(table.columns) >= {"section", "sentence", "display", "key", "rule", "output"}
+
+
+def test_trace_table_whole_document_names_nearest_heading_and_rejects_unknown():
+    table = trace_table(QMD, None, RECORDS)
+    assert list(table["section"]) == ["Executive summary", "Executive summary", "Detail"]
+    with pytest.raises(UnknownKeyError, match="use.lo.pct"):
+        trace_table(QMD, "Executive summary", {k: v for k, v in RECORDS.items() if k != "use.lo.pct"})
+
+
+HTML = """<html><head><title>35% t</title><style>.x{content:"0.71"}</style></head>
+<body><p>Use fell by <a class="num" title="key" href="#p">35&#8239;%</a> and
+changed by -0.35
+points.</p><p>&lt;0.001 for independence</p></body></html>"""
+PDF = "Use fell by 35 % and changed by \u22120.35 points. <0.001 and in-\ndependence"
+
+
+def test_check_values_rendered_accepts_present_values():
+    check_values_rendered(
+        {"a.pct": "35%", "b.change": "-0.35", "c.p": "<0.001", "d.word": "independence"}, HTML, PDF
+    )
+
+
+def test_check_values_rendered_names_missing_key_and_output():
+    with pytest.raises(ValueNotRenderedError) as err:
+        check_values_rendered({"a.pct": "35%", "e.gone": "0.71"}, HTML, PDF)
+    msg = str(err.value)
+    assert "e.gone" in msg and "HTML and PDF" in msg and "a.pct" not in msg
+    with pytest.raises(ValueNotRenderedError, match=r"f.only_html.*not found in PDF"):
+        check_values_rendered({"f.only_html": "fell by"}, HTML, "nothing here")
+    with pytest.raises(ValueNotRenderedError, match=r"g.sign.*not found in HTML"):
+        check_values_rendered({"g.sign": "-35%"}, HTML, "\u221235%")
