@@ -16,6 +16,7 @@ include: "workflow/rules/qualitative.smk"
 
 
 rule all:
+    default_target: True
     input:
         "results/validation/validation_report.json",
         "results/deid/deid_report.json",
@@ -29,4 +30,3 @@ rule all:
         "results/analysis/engagement.csv",
         "results/qualitative/code_counts.csv",
         "results/survey/binary_items.csv",
-    default_target: True

@@ -1,24 +1,23 @@
 # Stage 4: quantitative analysis. Each analysis writes a tidy table and a
 # fragment of named numbers (results/numbers/*.json) for the registry.
 
-DEID = "results/deid/"
 DATASET = "results/analysis/dataset.csv"
 
 
 rule analysis_dataset:
     input:
-        participants=DEID + "participants.csv",
-        demographics=DEID + "demographics.csv",
-        baseline=DEID + "baseline.csv",
-        followup=DEID + "followup.csv",
-        attendance=DEID + "attendance.csv",
+        participants="results/deid/participants.csv",
+        demographics="results/deid/demographics.csv",
+        baseline="results/deid/baseline.csv",
+        followup="results/deid/followup.csv",
+        attendance="results/deid/attendance.csv",
         scores="results/scores/scores.csv",
     output:
         dataset=DATASET,
-    params:
-        analysis=config["analysis"],
     log:
         "results/logs/analysis_dataset.log",
+    params:
+        analysis=config["analysis"],
     script:
         "../scripts/analysis_dataset.py"
 
@@ -32,11 +31,11 @@ rule baseline_table:
         tests="results/analysis/table1_tests.csv",
         check="results/analysis/table1_published_check.csv",
         numbers="results/numbers/table1.json",
+    log:
+        "results/logs/baseline_table.log",
     params:
         analysis=config["analysis"],
         formatting=config["formatting"],
-    log:
-        "results/logs/baseline_table.log",
     script:
         "../scripts/baseline_table.py"
 
@@ -44,15 +43,15 @@ rule baseline_table:
 rule participant_flow:
     input:
         dataset=DATASET,
-        screening=DEID + "screening.csv",
+        screening="results/deid/screening.csv",
     output:
         table="results/analysis/flow.csv",
         numbers="results/numbers/flow.json",
+    log:
+        "results/logs/participant_flow.log",
     params:
         analysis=config["analysis"],
         formatting=config["formatting"],
-    log:
-        "results/logs/participant_flow.log",
     script:
         "../scripts/participant_flow.py"
 
@@ -63,13 +62,13 @@ rule change_by_site:
     output:
         table="results/analysis/change_{site}.csv",
         numbers="results/numbers/change_{site}.json",
+    log:
+        "results/logs/change_by_site_{site}.log",
     wildcard_constraints:
         site="LO|SO|NO",
     params:
         analysis=config["analysis"],
         formatting=config["formatting"],
-    log:
-        "results/logs/change_by_site_{site}.log",
     script:
         "../scripts/change_by_site.py"
 
@@ -80,11 +79,11 @@ rule change_summary:
     output:
         table="results/analysis/change.csv",
         numbers="results/numbers/change_summary.json",
+    log:
+        "results/logs/change_summary.log",
     params:
         analysis=config["analysis"],
         formatting=config["formatting"],
-    log:
-        "results/logs/change_summary.log",
     script:
         "../scripts/change_summary.py"
 
@@ -95,13 +94,13 @@ rule service_use_by_site:
     output:
         table="results/analysis/service_use_{site}.csv",
         numbers="results/numbers/service_use_{site}.json",
+    log:
+        "results/logs/service_use_by_site_{site}.log",
     wildcard_constraints:
         site="LO|SO|NO",
     params:
         analysis=config["analysis"],
         formatting=config["formatting"],
-    log:
-        "results/logs/service_use_by_site_{site}.log",
     script:
         "../scripts/service_use_by_site.py"
 
@@ -113,11 +112,11 @@ rule ancova:
         table="results/analysis/ancova.csv",
         info="results/analysis/ancova_crosscheck.csv",
         numbers="results/numbers/ancova.json",
+    log:
+        "results/logs/ancova.log",
     params:
         analysis=config["analysis"],
         formatting=config["formatting"],
-    log:
-        "results/logs/ancova.log",
     script:
         "../scripts/ancova.py"
 
@@ -128,11 +127,11 @@ rule satisfaction_model:
     output:
         table="results/analysis/satisfaction.csv",
         numbers="results/numbers/satisfaction.json",
+    log:
+        "results/logs/satisfaction_model.log",
     params:
         analysis=config["analysis"],
         formatting=config["formatting"],
-    log:
-        "results/logs/satisfaction_model.log",
     script:
         "../scripts/satisfaction_model.py"
 
@@ -143,10 +142,10 @@ rule engagement_model:
     output:
         table="results/analysis/engagement.csv",
         numbers="results/numbers/engagement.json",
+    log:
+        "results/logs/engagement_model.log",
     params:
         analysis=config["analysis"],
         formatting=config["formatting"],
-    log:
-        "results/logs/engagement_model.log",
     script:
         "../scripts/engagement_model.py"

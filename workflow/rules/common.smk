@@ -5,7 +5,6 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-
 validate(config, "../schemas/config.schema.yaml")
 
 RAW = Path(config["data"]["raw_dir"])

@@ -27,11 +27,10 @@ rule deidentify:
         qdpx="results/deid/coding.qdpx",
         release="results/deid/release/participants_release.csv",
         report="results/deid/deid_report.json",
-    params:
-        raw_dir=str(RAW),
-        cfg=config["deidentify"],
-        tables=DEID_TABLES,
     log:
         "results/logs/deidentify.log",
+    params:
+        cfg=config["deidentify"],
+        tables=DEID_TABLES,
     script:
         "../scripts/deidentify.py"

@@ -18,11 +18,11 @@ rule qualitative:
         cooccurrence="results/qualitative/cooccurrence.csv",
         quotes="results/qualitative/quotes.csv",
         numbers="results/numbers/qualitative.json",
+    log:
+        "results/logs/qualitative.log",
     params:
         qualitative=config["qualitative"],
         formatting=config["formatting"],
-    log:
-        "results/logs/qualitative.log",
     script:
         "../scripts/qualitative.py"
 
@@ -36,10 +36,10 @@ rule survey:
         binary="results/survey/binary_items.csv",
         likert="results/survey/likert_items.csv",
         numbers="results/numbers/survey.json",
+    log:
+        "results/logs/survey.log",
     params:
         invited=config["survey"]["invited"],
         formatting=config["formatting"],
-    log:
-        "results/logs/survey.log",
     script:
         "../scripts/survey.py"

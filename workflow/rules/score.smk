@@ -10,18 +10,20 @@ rule score_measures:
         schema="workflow/schemas/measures.schema.yaml",
     output:
         scores="results/scores/{timepoint}_{site}.csv",
+    log:
+        "results/logs/score_measures_{timepoint}_{site}.log",
     wildcard_constraints:
         timepoint="baseline|followup",
         site="LO|SO|NO",
-    log:
-        "results/logs/score_measures_{timepoint}_{site}.log",
     script:
         "../scripts/score_measures.py"
 
 
 rule merge_scores:
     input:
-        expand("results/scores/{timepoint}_{site}.csv", timepoint=TIMEPOINTS, site=SITES),
+        expand(
+            "results/scores/{timepoint}_{site}.csv", timepoint=TIMEPOINTS, site=SITES
+        ),
     output:
         scores="results/scores/scores.csv",
     log:
@@ -39,11 +41,11 @@ rule reliability:
         alpha="results/scores/reliability_{timepoint}.csv",
         item_total="results/scores/item_total_{timepoint}.csv",
         numbers="results/numbers/reliability_{timepoint}.json",
+    log:
+        "results/logs/reliability_{timepoint}.log",
     wildcard_constraints:
         timepoint="baseline|followup",
     params:
         formatting=config["formatting"],
-    log:
-        "results/logs/reliability_{timepoint}.log",
     script:
         "../scripts/reliability.py"

@@ -8,8 +8,6 @@ rule validate_raw:
         measures="config/measures.yaml",
     output:
         report="results/validation/validation_report.json",
-    params:
-        raw_dir=str(RAW),
     log:
         "results/logs/validate_raw.log",
     script:

@@ -9,7 +9,7 @@ from selfcare.runner import LOG, run
 
 
 def main(smk):
-    raw = Path(smk.params.raw_dir)
+    raw = Path(smk.input.codebook).parent
     cfg = smk.params.cfg
     package = io.read_json(smk.input.codebook)
     synthetic = bool(package.get("synthetic", False))

@@ -7,7 +7,7 @@ from selfcare.runner import LOG, run
 
 
 def main(smk):
-    raw_dir = Path(smk.params.raw_dir)
+    raw_dir = Path(smk.input.codebook).parent
     package = io.read_json(smk.input.codebook)
     files = {str(Path(p).relative_to(raw_dir)): io.read_bytes(p) for p in smk.input.raw}
     needed = validate.needed_columns(io.read_yaml(smk.input.measures))
