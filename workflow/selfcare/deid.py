@@ -433,7 +433,12 @@ def _key_help(reason: str) -> str:
 def _key_bytes(text: str | None) -> bytes | None:
     if text is None:
         return None
-    stripped = text.strip()
+    # Comment lines (such as the header of the shipped demo key file) are not
+    # part of the key: otherwise the bare demo key, copied into the
+    # environment or a key file, would not be recognised as the demo key.
+    stripped = "\n".join(
+        ln for ln in text.splitlines() if not ln.lstrip().startswith("#")
+    ).strip()
     return stripped.encode("utf-8") if stripped else None
 
 
@@ -446,8 +451,9 @@ def load_key(
     """Choose the pseudonymisation key and check that it may be used.
 
     Order of precedence: the environment value, then the key file's text,
-    then (synthetic data only) the demo key. Key texts are stripped of
-    surrounding whitespace and used as their UTF-8 bytes (a 64-character
+    then (synthetic data only) the demo key. Key texts lose their comment
+    lines (starting with ``#``), are stripped of surrounding whitespace and
+    are used as their UTF-8 bytes (a 64-character
     ``secrets.token_hex(32)`` string therefore gives a 64-byte key).
 
     Parameters
@@ -865,7 +871,7 @@ def build_name_matcher(
 
 # --- pattern detectors -------------------------------------------------------
 
-_NHS_RE = re.compile(r"(?<![\w+])\d{3}[ -]?\d{3}[ -]?\d{4}(?!\w)")
+_NHS_RE = re.compile(r"(?<![\w+])\d{3}(?:[ -]|\r?\n)?\d{3}(?:[ -]|\r?\n)?\d{4}(?!\w)")
 
 _PHONE_RE = re.compile(
     r"""
@@ -874,7 +880,7 @@ _PHONE_RE = re.compile(
         (?:\+|\b00)44[ \t-]?(?:\(0\)[ \t-]?)?\(?[1-9]\d{1,4}\)?   # +44 / 0044 forms
       | \(?0[1-9]\d{1,4}\)?                                      # national 0 prefix
     )
-    (?:[ \t-]?\d){5,8}
+    (?:(?:[ \t-]|\r?\n)?\d){5,8}                             # a separator may be a line break
     (?!\w)
     """,
     re.VERBOSE,
@@ -888,7 +894,7 @@ _URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'\[\]{}]+")
 _URL_TRAIL = ".,;:!?)'\""
 
 _POSTCODE_RE = re.compile(
-    r"(?i)(?<![A-Za-z0-9])(?:GIR[ \t]{0,2}0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[ \t]{0,2}[0-9][A-Z]{2})(?![A-Za-z0-9])"
+    r"(?i)(?<![A-Za-z0-9])(?:GIR[ \t]{0,2}0AA|[A-Z]{1,2}[0-9][A-Z0-9]?(?:[ \t]{0,2}|\r?\n)[0-9][A-Z]{2})(?![A-Za-z0-9])"
 )
 
 _MONTH = (
@@ -948,7 +954,7 @@ def _phone_end(matched: str) -> int:
     if _phone_ok(matched):
         return len(matched)
     for cut in sorted(
-        (m.start() for m in re.finditer(r"[ \t-]", matched)), reverse=True
+        (m.start() for m in re.finditer(r"[ \t\r\n-]", matched)), reverse=True
     ):
         head = matched[:cut]
         if _phone_ok(head):
@@ -995,7 +1001,7 @@ def _detect(
     """All candidate detections (may overlap)."""
     found: list[tuple[int, int, str]] = []
     for m in _NHS_RE.finditer(text):
-        if is_valid_nhs_number(m.group()):
+        if is_valid_nhs_number(re.sub(r"\r?\n", " ", m.group())):
             found.append((m.start(), m.end(), "NHS_NUMBER"))
     for m in _PHONE_RE.finditer(text):
         end = _phone_end(m.group())
