@@ -13,20 +13,14 @@ include: "workflow/rules/deidentify.smk"
 include: "workflow/rules/score.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/qualitative.smk"
+include: "workflow/rules/manuscript.smk"
 
 
 rule all:
     default_target: True
     input:
-        "results/validation/validation_report.json",
-        "results/deid/deid_report.json",
-        expand("results/scores/reliability_{tp}.csv", tp=TIMEPOINTS),
-        "results/analysis/table1_published_check.csv",
-        "results/analysis/flow.csv",
-        "results/analysis/change.csv",
-        expand("results/analysis/service_use_{site}.csv", site=SITES),
-        "results/analysis/ancova.csv",
-        "results/analysis/satisfaction.csv",
-        "results/analysis/engagement.csv",
-        "results/qualitative/code_counts.csv",
-        "results/survey/binary_items.csv",
+        "results/report/index.html",
+        "results/report/index.pdf",
+        "results/report/trace.csv",
+        "results/report/number_changes.csv",
+        "results/checks/leak_check.json",

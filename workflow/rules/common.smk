@@ -21,3 +21,23 @@ def raw_files():
         items = res["path"] if isinstance(res["path"], list) else [res["path"]]
         paths += [str(RAW / p) for p in items]
     return paths
+
+
+def manuscript_sources():
+    """The manuscript's source files (the Quarto project in manuscript/)."""
+    return sorted(
+        str(p)
+        for p in Path("manuscript").rglob("*")
+        if p.is_file() and not p.name.startswith(".") and "_site" not in p.parts
+    )
+
+
+def rule_scripts():
+    """Rule name -> the script it runs (for the provenance manifest)."""
+    out = {}
+    for r in workflow.rules:
+        if r.script:
+            out[r.name] = str(
+                Path("workflow/rules", r.script).resolve().relative_to(Path.cwd())
+            )
+    return out

@@ -11,7 +11,7 @@ def main(smk):
     tables = [io.read_table(p) for p in smk.input.tables]
     io.write_csv(smk.output.table, pd.concat(tables, ignore_index=True))
     records = significance_summary(tables, smk.params.analysis["alpha"], smk.params.formatting)
-    io.write_json(smk.output.numbers, attach_provenance(records, smk.rule, smk.output.table))
+    io.write_json(smk.output.numbers, attach_provenance(records, smk.rule, smk.output.table, smk.input))
 
 
 run(snakemake, main)  # noqa: F821 - injected by Snakemake

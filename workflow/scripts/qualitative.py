@@ -24,7 +24,7 @@ def main(smk):
     io.write_csv(smk.output.cooccurrence, qual.cooccurrence(segments, framework))
     io.write_csv(smk.output.quotes, quotes)
     records = qual.qualitative_records(counts, register, framework, smk.params.formatting)
-    io.write_json(smk.output.numbers, attach_provenance(records, smk.rule, smk.output.counts))
+    io.write_json(smk.output.numbers, attach_provenance(records, smk.rule, smk.output.counts, smk.input))
 
 
 run(snakemake, main)  # noqa: F821 - injected by Snakemake

@@ -14,7 +14,7 @@ def main(smk):
     io.write_csv(smk.output.alpha, alpha)
     io.write_csv(smk.output.item_total, item_total)
     records = reliability_records(alpha, tp, smk.params.formatting)
-    io.write_json(smk.output.numbers, attach_provenance(records, smk.rule, smk.output.alpha))
+    io.write_json(smk.output.numbers, attach_provenance(records, smk.rule, smk.output.alpha, smk.input))
 
 
 run(snakemake, main)  # noqa: F821 - injected by Snakemake

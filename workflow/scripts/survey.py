@@ -11,7 +11,7 @@ def main(smk):
     io.write_csv(smk.output.binary, binary)
     io.write_csv(smk.output.likert, likert)
     records = survey.survey_records(response, binary, likert, smk.params.formatting)
-    io.write_json(smk.output.numbers, attach_provenance(records, smk.rule, smk.output.binary))
+    io.write_json(smk.output.numbers, attach_provenance(records, smk.rule, smk.output.binary, smk.input))
 
 
 run(snakemake, main)  # noqa: F821 - injected by Snakemake

@@ -27,7 +27,7 @@ from typing import Any, Mapping
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 
 #: Fields of a number record, in the order they are written.
-RECORD_FIELDS = ("key", "value", "display", "unit", "meaning", "rule", "output")
+RECORD_FIELDS = ("key", "value", "display", "unit", "meaning", "rule", "output", "job_inputs")
 
 
 class RegistryError(ValueError):
@@ -169,7 +169,7 @@ def validate_record(record: Mapping[str, Any], source: str = "") -> dict[str, An
     if extra:
         raise RegistryError(f"{where}record {key!r} has unknown field(s): {', '.join(extra)}")
     try:
-        return make_record(
+        rebuilt = make_record(
             key=record["key"],
             value=record["value"],
             display=record["display"],
@@ -180,6 +180,10 @@ def validate_record(record: Mapping[str, Any], source: str = "") -> dict[str, An
         )
     except RegistryError as exc:
         raise RegistryError(f"{where}{exc}") from None
+    if "job_inputs" in record:
+        # the producing job's input files (for the provenance manifest)
+        rebuilt["job_inputs"] = sorted(str(p) for p in record["job_inputs"])
+    return rebuilt
 
 
 def merge_fragments(fragments: list[tuple[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
@@ -371,3 +375,25 @@ def provenance_manifest(
             }
         )
     return manifest
+
+
+def manifest_table(manifest: list[dict[str, Any]]) -> "pd.DataFrame":
+    """Flat table of the provenance manifest (one row per number), for auditors."""
+    import pandas as pd
+
+    rows = [
+        {
+            "key": m["key"],
+            "display": m["display"],
+            "value": m["value"],
+            "meaning": m["meaning"],
+            "rule": m["rule"],
+            "output": m["output"],
+            "output_sha256": m["output_sha256"],
+            "script": m["script"],
+            "script_sha256": m["script_sha256"],
+            "inputs": ";".join(i["path"] for i in m["inputs"]),
+        }
+        for m in manifest
+    ]
+    return pd.DataFrame(rows)

@@ -56,6 +56,7 @@ def run(smk: Any, main: Callable[[Any], None]) -> None:
     LOG.info("rule %s finished", rule)
 
 
-def attach_provenance(records: list[dict], rule: str, output: str) -> list[dict]:
-    """Stamp number records with the rule and the output file that hold them."""
-    return [{**r, "rule": rule, "output": str(output)} for r in records]
+def attach_provenance(records: list[dict], rule: str, output: str, inputs: Any = ()) -> list[dict]:
+    """Stamp number records with the rule, the output file that holds them and the job's inputs."""
+    job_inputs = sorted({str(p) for p in inputs})
+    return [{**r, "rule": rule, "output": str(output), "job_inputs": job_inputs} for r in records]

@@ -1,0 +1,163 @@
+# Stage 6: figures, tables, the numbers registry, the rendered manuscript, the
+# trace check of every reported number, and the fail-closed leak check.
+
+FIGURES = ["flow", "change", "ae", "forest", "themes", "survey", "scores"]
+NUMBER_FRAGMENTS = [
+    "results/numbers/table1.json",
+    "results/numbers/flow.json",
+    "results/numbers/change_summary.json",
+    "results/numbers/ancova.json",
+    "results/numbers/satisfaction.json",
+    "results/numbers/engagement.json",
+    "results/numbers/qualitative.json",
+    "results/numbers/survey.json",
+    *expand("results/numbers/change_{site}.json", site=SITES),
+    *expand("results/numbers/service_use_{site}.json", site=SITES),
+    *expand("results/numbers/reliability_{tp}.json", tp=TIMEPOINTS),
+]
+
+
+rule figures:
+    input:
+        flow="results/analysis/flow.csv",
+        change="results/analysis/change.csv",
+        dataset="results/analysis/dataset.csv",
+        ancova="results/analysis/ancova.csv",
+        satisfaction="results/analysis/satisfaction.csv",
+        engagement="results/analysis/engagement.csv",
+        counts="results/qualitative/code_counts.csv",
+        survey="results/survey/binary_items.csv",
+        scores="results/scores/scores.csv",
+        framework="config/framework.yaml",
+        measures="config/measures.yaml",
+        captions="manuscript/figures.yaml",
+    output:
+        png=expand("results/figures/{name}.png", name=FIGURES),
+        snippets=expand("results/manuscript/figures/{name}.md", name=FIGURES),
+        manifest="results/figures/figures.json",
+    log:
+        "results/logs/figures.log",
+    params:
+        names=FIGURES,
+        analysis=config["analysis"],
+    script:
+        "../scripts/figures.py"
+
+
+rule collect_numbers:
+    input:
+        fragments=NUMBER_FRAGMENTS,
+        published="config/published.yaml",
+    output:
+        variables="results/manuscript/_variables.yml",
+        manifest="results/provenance/numbers.json",
+        table="results/provenance/numbers.csv",
+    log:
+        "results/logs/collect_numbers.log",
+    params:
+        formatting=config["formatting"],
+        rule_scripts=lambda w: rule_scripts(),
+    script:
+        "../scripts/collect_numbers.py"
+
+
+rule tables:
+    input:
+        table1="results/analysis/table1.csv",
+        table1_check="results/analysis/table1_published_check.csv",
+        flow="results/analysis/flow.csv",
+        change="results/analysis/change.csv",
+        service_use=expand("results/analysis/service_use_{site}.csv", site=SITES),
+        ancova="results/analysis/ancova.csv",
+        satisfaction="results/analysis/satisfaction.csv",
+        engagement="results/analysis/engagement.csv",
+        reliability=expand("results/scores/reliability_{tp}.csv", tp=TIMEPOINTS),
+        counts="results/qualitative/code_counts.csv",
+        quotes="results/qualitative/quotes.csv",
+        response="results/survey/response.csv",
+        binary="results/survey/binary_items.csv",
+        likert="results/survey/likert_items.csv",
+        manifest="results/provenance/numbers.json",
+        figures="results/figures/figures.json",
+        published="config/published.yaml",
+        framework="config/framework.yaml",
+    output:
+        directory("results/manuscript/tables"),
+    log:
+        "results/logs/tables.log",
+    params:
+        formatting=config["formatting"],
+    script:
+        "../scripts/tables.py"
+
+
+rule render_manuscript:
+    input:
+        source=manuscript_sources(),
+        variables="results/manuscript/_variables.yml",
+        tables="results/manuscript/tables",
+        figures=expand("results/figures/{name}.png", name=FIGURES),
+        snippets=expand("results/manuscript/figures/{name}.md", name=FIGURES),
+    output:
+        html="results/report/index.html",
+        pdf="results/report/index.pdf",
+        info="results/report/render_info.json",
+    log:
+        "results/logs/render_manuscript.log",
+    script:
+        "../scripts/render_manuscript.py"
+
+
+rule trace_check:
+    input:
+        qmd="manuscript/index.qmd",
+        tables="results/manuscript/tables",
+        snippets=expand("results/manuscript/figures/{name}.md", name=FIGURES),
+        manifest="results/provenance/numbers.json",
+        html="results/report/index.html",
+        pdf="results/report/index.pdf",
+        info="results/report/render_info.json",
+    output:
+        trace="results/report/trace.csv",
+    log:
+        "results/logs/trace_check.log",
+    script:
+        "../scripts/trace_check.py"
+
+
+rule leak_check:
+    input:
+        registers=expand(
+            "{raw}/{f}", raw=str(RAW), f=["participants.csv", "interviewees.csv"]
+        ),
+        codebook=CODEBOOK,
+        scanned=[
+            "results/report/trace.csv",
+            "results/report/index.html",
+            "results/report/index.pdf",
+            "results/deid/deid_report.json",
+            "results/deid/release/participants_release.csv",
+            "results/qualitative/quotes.csv",
+            "results/provenance/numbers.csv",
+            "results/report/number_changes.csv",
+        ],
+    output:
+        report="results/checks/leak_check.json",
+    log:
+        "results/logs/leak_check.log",
+    params:
+        ignore_words=config["deidentify"]["leak_ignore_words"],
+    script:
+        "../scripts/leak_check.py"
+
+
+rule number_changes:
+    input:
+        manifest="results/provenance/numbers.json",
+        accepted="manuscript/accepted-numbers.json",
+    output:
+        changes="results/report/number_changes.csv",
+    log:
+        "results/logs/number_changes.log",
+    script:
+        "../scripts/number_changes.py"

@@ -1,0 +1,29 @@
+"""Rule leak_check: no identifier from the raw registers in any workflow output.
+
+Fails closed: any hit fails the build, reporting file, identifier type and
+count, never the value.
+"""
+
+from pathlib import Path
+
+from selfcare import deid, io, leaks
+from selfcare.runner import LOG, run
+
+
+def main(smk):
+    registers = {Path(p).stem: io.read_csv(p) for p in smk.input.registers}
+    index = deid.build_leak_index(leaks.register_identifiers(registers), set(smk.params.ignore_words))
+    own = {str(Path(smk.output.report)), str(Path(smk.log[0]))}
+    files = [p for p in io.list_files("results") if str(p) not in own]
+    texts = {}
+    for p in files:
+        texts[str(p)] = leaks.extractable_text(p.suffix.lower(), io.read_bytes(p))
+    report = leaks.scan_outputs(texts, index)
+    LOG.info("leak check: %d files scanned, %d skipped (images)", report["files_scanned"], report["files_skipped"])
+    if report["hits"]:
+        io.write_json(smk.output.report, report)
+        raise leaks.LeakError(report)
+    io.write_json(smk.output.report, report)
+
+
+run(snakemake, main)  # noqa: F821 - injected by Snakemake

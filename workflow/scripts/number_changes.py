@@ -1,0 +1,14 @@
+"""Rule number_changes: every reported number that moved since the accepted version."""
+
+from selfcare import io
+from selfcare.changes import number_changes
+from selfcare.runner import LOG, run
+
+
+def main(smk):
+    changes = number_changes(io.read_json(smk.input.accepted), io.read_json(smk.input.manifest))
+    LOG.info("%d numbers changed, added or removed since the accepted version", len(changes))
+    io.write_csv(smk.output.changes, changes)
+
+
+run(snakemake, main)  # noqa: F821 - injected by Snakemake
