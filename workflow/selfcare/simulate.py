@@ -208,6 +208,23 @@ def dependants_counts(
     dict
         Site -> sorted list of every person's number of dependants.
     """
+    key = (
+        tuple((s, tuple((k, int(v)) for k, v in d.items())) for s, d in spec.items()),
+        tuple(int(v) for v in values),
+        float(target_h),
+    )
+    if key not in _DEPENDANTS_CACHE:  # a pure function of the config: search once per process
+        _DEPENDANTS_CACHE[key] = _dependants_search(spec, values, target_h)
+    return {s: list(v) for s, v in _DEPENDANTS_CACHE[key].items()}
+
+
+_DEPENDANTS_CACHE: dict[tuple, dict[str, list[int]]] = {}
+
+
+def _dependants_search(
+    spec: Mapping[str, Mapping[str, int]], values: list[int], target_h: float
+) -> dict[str, list[int]]:
+    """The exhaustive search behind :func:`dependants_counts` (uncached)."""
     base = {s: [0] * d["0"] + [1] * d["1"] + [2] * d["2"] for s, d in spec.items()}
     options = {
         s: list(itertools.combinations_with_replacement(values, int(d["3+"])))
