@@ -283,3 +283,41 @@ def test_pdf_text_rejects_non_pdf():
 
 def test_crossref_filter_ships_with_package():
     assert render.crossref_filter_path().is_file()
+
+
+INCLUDE_QMD = INDEX_QMD.replace(
+    ": Participants by group {#tbl-groups}\n",
+    ": Participants by group {#tbl-groups}\n\n{{< include tables/extra.md >}}\n",
+).replace("As @fig-use shows", "As @fig-use and @tbl-extra show")
+
+EXTRA_TABLE = "| Site | Mean |\n|------|------|\n| LO | {{< var change.lo.mean >}} |\n\n: Extra table {#tbl-extra}\n\n{{< include tables/note.md >}}\n"
+
+
+def test_fallback_inlines_include_shortcodes(tmp_path, figures):
+    source, stage = make_project(tmp_path, figures, INCLUDE_QMD)
+    (stage / "tables").mkdir()
+    (stage / "tables" / "extra.md").write_text(EXTRA_TABLE)
+    (stage / "tables" / "note.md").write_text("Nested note on {{< var n.low >}} people.\n")
+    html, pdf = tmp_path / "m.html", tmp_path / "m.pdf"
+    render_manuscript(source, stage, VARIABLES, html, pdf, None)
+    text = html.read_text()
+    assert "Table 2: Extra table" in text.replace("\xa0", " ")
+    assert "Nested note on 4217 people." in text
+    assert "{{<" not in text
+    assert "Nested note on 4217 people." in pdf_text(pdf.read_bytes())
+
+
+def test_missing_include_raises_render_error_naming_file(tmp_path, figures):
+    source, stage = make_project(tmp_path, figures, INCLUDE_QMD)
+    with pytest.raises(RenderError, match=r"tables/extra.md"):
+        render_manuscript(source, stage, VARIABLES, tmp_path / "m.html", tmp_path / "m.pdf", None)
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_unknown_key_inside_included_file_fails(tmp_path, figures):
+    source, stage = make_project(tmp_path, figures, INCLUDE_QMD)
+    (stage / "tables").mkdir()
+    (stage / "tables" / "extra.md").write_text(EXTRA_TABLE.replace("change.lo.mean", "change.lo.nope"))
+    (stage / "tables" / "note.md").write_text("note\n")
+    with pytest.raises(UnknownKeyError, match="change.lo.nope"):
+        render_manuscript(source, stage, VARIABLES, tmp_path / "m.html", tmp_path / "m.pdf", None)

@@ -170,3 +170,64 @@ def test_check_values_rendered_names_missing_key_and_output():
         check_values_rendered({"f.only_html": "fell by"}, HTML, "nothing here")
     with pytest.raises(ValueNotRenderedError, match=r"g.sign.*not found in HTML"):
         check_values_rendered({"g.sign": "-35%"}, HTML, "\u221235%")
+
+
+# --------------------------------------------------------------------------
+# include shortcodes
+# --------------------------------------------------------------------------
+
+from selfcare.trace import IncludeError, expand_includes  # noqa: E402
+
+INCLUDED = {
+    "tables/t.md": "| a |\n|---|\n| {{< var n.rows >}} |\n\n: Rows {#tbl-t}\n",
+    "tables/nested.md": "Nested {{< include tables/inner.md >}} done",
+    "tables/inner.md": "inner {{< var n.inner >}}\n",
+    "inner.md": "root inner\n",
+    "top.md": "top {{< include /tables/inner.md >}} {{< include ./inner.md >}}",
+    "loop_a.md": "{{< include loop_b.md >}}",
+    "loop_b.md": "{{< include loop_a.md >}}",
+}
+
+
+def _reader(path: str) -> str:
+    if path not in INCLUDED:
+        raise FileNotFoundError(path)
+    return INCLUDED[path]
+
+
+def test_expand_includes_inlines_file_text():
+    text = "Intro\n\n{{< include tables/t.md >}}\n\nEnd"
+    out = expand_includes(text, _reader)
+    assert out == "Intro\n\n| a |\n|---|\n| {{< var n.rows >}} |\n\n: Rows {#tbl-t}\n\nEnd"
+    assert find_var_keys(out) == [("n.rows", 5)]
+
+
+def test_expand_includes_quoted_path_and_escaped_shortcode_kept():
+    out = expand_includes('{{< include "tables/inner.md" >}} and {{{< include tables/t.md >}}}', _reader)
+    assert out == "inner {{< var n.inner >}} and {{{< include tables/t.md >}}}"
+
+
+def test_expand_includes_recursive_paths_relative_to_project_root():
+    # as in Quarto: nested include paths resolve from the main document's folder
+    assert expand_includes("{{< include tables/nested.md >}}", _reader) == "Nested inner {{< var n.inner >}} done"
+    assert expand_includes("{{< include top.md >}}", _reader) == "top inner {{< var n.inner >}} root inner"
+
+
+def test_expand_includes_missing_file_and_cycle():
+    with pytest.raises(IncludeError, match=r"index.qmd:2: included file 'tables/gone.md' cannot be read"):
+        expand_includes("x\n{{< include tables/gone.md >}}", _reader, "index.qmd")
+    with pytest.raises(IncludeError, match="include cycle"):
+        expand_includes("{{< include loop_a.md >}}", _reader)
+    with pytest.raises(IncludeError, match="outside the project"):
+        expand_includes("{{< include ../secret.md >}}", _reader)
+
+
+def test_checks_see_var_keys_in_included_files():
+    text = "# Results\n\n{{< include tables/t.md >}}\n"
+    expanded = expand_includes(text, _reader)
+    check_var_keys(expanded, {"n.rows"}, "index.qmd")
+    with pytest.raises(UnknownKeyError, match="n.rows"):
+        check_var_keys(expanded, set(), "index.qmd")
+    table = trace_table(expanded, "Results", {"n.rows": {"display": "12", "rule": "r", "output": "o.csv"}})
+    assert list(table["key"]) == ["n.rows"] and list(table["display"]) == ["12"]
+    assert substitute_vars(expanded, {"n": {"rows": "12"}}).count("| 12 |") == 1

@@ -7,7 +7,9 @@ renderers take the same source:
 * **Quarto** when it is installed: the project is staged, ``_variables.yml``
   is written and ``quarto render`` produces both formats listed in
   ``_quarto.yml`` (``html`` and ``typst``).
-* **pandoc + Typst** otherwise: shortcodes are substituted in Python
+* **pandoc + Typst** otherwise: ``{{< include path >}}`` shortcodes are
+  inlined (:func:`selfcare.trace.expand_includes`, paths relative to the
+  stage), ``var`` shortcodes are substituted in Python
   (:func:`selfcare.trace.substitute_vars`), pandoc (from the
   ``pypandoc-binary`` wheel) runs a small Lua filter for Quarto-style
   cross-references (``data/crossref.lua``) and citeproc, and writes a
@@ -38,7 +40,7 @@ import yaml
 
 from selfcare import io
 from selfcare.registry import flatten_variables
-from selfcare.trace import check_var_keys, find_shortcodes, substitute_vars
+from selfcare.trace import IncludeError, check_var_keys, expand_includes, find_shortcodes, substitute_vars
 
 #: Name of the pandoc + Typst fallback renderer.
 FALLBACK = "pandoc+typst"
@@ -273,6 +275,49 @@ def _check_dates(config: Mapping[str, Any], front: Mapping[str, Any], entry: str
             )
 
 
+def _stage_reader(stage: Path) -> Callable[[str], str]:
+    """Reader of stage files by relative path, for :func:`expand_includes`."""
+
+    def read(rel: str) -> str:
+        """Text of one file of the stage (``FileNotFoundError`` if absent)."""
+        path = stage / rel
+        if not path.is_file():
+            raise FileNotFoundError(f"no file {rel} in the stage {stage}")
+        return io.read_text(path)
+
+    return read
+
+
+def expand_stage_includes(stage: str | os.PathLike[str], qmd_text: str, entry: str) -> str:
+    """Inline the ``{{< include path >}}`` files of a staged document.
+
+    Parameters
+    ----------
+    stage : path-like
+        Staging folder (the project root); include paths, also those of
+        nested includes, are relative to it (as in Quarto).
+    qmd_text : str
+        Text of the document.
+    entry : str
+        Name of the document (used in messages).
+
+    Returns
+    -------
+    str
+        The text with every include expanded, recursively.
+
+    Raises
+    ------
+    RenderError
+        If an included file is missing (the message names it), lies outside
+        the stage, or the includes form a cycle.
+    """
+    try:
+        return expand_includes(qmd_text, _stage_reader(Path(stage)), entry)
+    except IncludeError as exc:
+        raise RenderError(f"{entry}: {exc}") from None
+
+
 def _with_build_variables(variables: Mapping[str, Any], renderer: str, version: str) -> dict[str, Any]:
     """Copy of ``variables`` with ``build.renderer`` and ``build.renderer_version``."""
     nested = copy.deepcopy(dict(variables))
@@ -326,7 +371,9 @@ _PAGEBREAK = {
 def _fallback_markdown(
     qmd_text: str, variables: Mapping[str, Any], fmt: str, link: LinkFunction | None, entry: str
 ) -> str:
-    """Pandoc markdown for one format: values substituted, page breaks made raw."""
+    """Pandoc markdown for one format: values substituted, page breaks made raw.
+
+    ``qmd_text`` must already have its includes expanded."""
     front, body = split_front_matter(qmd_text)
     front = substitute_vars(front, variables, None, entry)
     body = substitute_vars(body, variables, link, entry)
@@ -338,7 +385,7 @@ def _fallback_markdown(
         unsupported.append(f"  {entry}:{line}: {code}")
     if unsupported:
         raise RenderError(
-            "the pandoc fallback supports only the var and pagebreak shortcodes; found:\n" + "\n".join(unsupported)
+            "the pandoc fallback supports only the include, var and pagebreak shortcodes; found:\n" + "\n".join(unsupported)
         )
     return re.sub(r"\{\{<\s*pagebreak\s*>\}\}", lambda _m: _PAGEBREAK[fmt], text)
 
@@ -426,7 +473,7 @@ def _render_fallback(
     link: LinkFunction | None,
 ) -> list[str]:
     """Render HTML and PDF with pandoc and Typst; return the warnings."""
-    qmd_text = io.read_text(stage / entry)
+    qmd_text = expand_stage_includes(stage, io.read_text(stage / entry), entry)
     warnings: list[str] = []
 
     meta, options = _metadata_for(config, "html")
@@ -497,7 +544,8 @@ def render_manuscript(
     ------
     RenderError
         If the project is malformed, a tool fails (its stderr is quoted), a
-        citation or resource is missing, or the date is taken from the clock.
+        citation, resource or ``{{< include >}}`` file is missing, or the
+        date is taken from the clock.
         Neither output is left behind after a failure.
     selfcare.trace.UnknownKeyError
         If a ``var`` shortcode names a key missing from ``variables``.
@@ -525,6 +573,8 @@ def render_manuscript(
         for rel in copied:
             if rel.endswith(".qmd"):
                 check_var_keys(io.read_text(stage / rel), known, rel)
+        # keys quoted inside included files (generated tables, figure snippets)
+        check_var_keys(expand_stage_includes(stage, qmd_text, entry), known, f"{entry} (includes expanded)")
         io.write_yaml(stage / "_variables.yml", nested)
 
         if quarto:

@@ -9,6 +9,8 @@ The manuscript (``index.qmd``) quotes numbers only through Quarto shortcodes
 * :func:`check_no_hand_typed_digits` fails on digits typed by hand in a
   section that must be fully generated (e.g. the executive summary);
 * :func:`substitute_vars` performs the substitution for the pandoc fallback;
+* :func:`expand_includes` inlines ``{{< include path >}}`` files, so that the
+  checks above also see the shortcodes of generated table and figure snippets;
 * :func:`trace_table` lists, sentence by sentence, which key fed which
   number and which rule and file it came from;
 * :func:`check_values_rendered` verifies that each display string really
@@ -20,6 +22,7 @@ All functions take and return text; no file access happens here.
 from __future__ import annotations
 
 import bisect
+import posixpath
 import re
 import unicodedata
 from typing import Any, Callable, Collection, Iterable, Mapping
@@ -47,6 +50,11 @@ class HandTypedNumberError(TraceError):
 
 class ValueNotRenderedError(TraceError):
     """A registry display string is absent from the rendered HTML or PDF."""
+
+
+class IncludeError(TraceError):
+    """An ``{{< include >}}`` shortcode names a file that cannot be read, or
+    the includes form a cycle."""
 
 
 # ``{{< var key >}}``; the escaped form ``{{{< var key >}}}`` is literal text.
@@ -170,6 +178,108 @@ def substitute_vars(
         r"\{\{\{<(?P<escaped>.*?)>\}\}\}|\{\{<\s*var\s+(?P<key>[^\s>]+)\s*>\}\}", re.DOTALL
     )
     return pattern.sub(replace, qmd_text)
+
+
+_INCLUDE = re.compile(
+    r"\{\{\{<.*?>\}\}\}"  # escaped shortcode: literal text, kept
+    r"|\{\{<\s*include\s+(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)'|(?P<bare>[^\s>]+))\s*>\}\}",
+    re.DOTALL,
+)
+
+
+def _include_target(path: str) -> str:
+    """Path of an included file relative to the project root.
+
+    As in Quarto, an include is a copy-and-paste of the file's text, so every
+    relative path (also of an include nested in an included file) resolves
+    from the folder of the main document; a leading ``/`` (project root)
+    means the same here."""
+    norm = posixpath.normpath(path.lstrip("/"))
+    return "" if norm == "." else norm
+
+
+def expand_includes(
+    qmd_text: str,
+    base_dir_reader: Callable[[str], str],
+    file_name: str = "",
+    max_depth: int = 20,
+) -> str:
+    """Inline the files named by ``{{< include path >}}`` shortcodes.
+
+    Quarto replaces an include shortcode by the text of the file before it
+    processes the other shortcodes; this function does the same, so that
+    :func:`check_var_keys`, :func:`find_var_keys`, :func:`trace_table` and
+    :func:`substitute_vars` see the ``var`` shortcodes of included files
+    when they are given the expanded text. Line numbers reported on the
+    expanded text count the inlined lines.
+
+    Parameters
+    ----------
+    qmd_text : str
+        Quarto markdown.
+    base_dir_reader : callable
+        ``reader(path) -> str`` returning the text of a file given its path
+        relative to the project root (the folder of the main document). It
+        should raise ``OSError`` (e.g. ``FileNotFoundError``) for a file that
+        does not exist. As in Quarto, every path, also of an include nested in
+        an included file, is relative to the project root (a leading ``/``
+        is allowed).
+    file_name : str, optional
+        Name of the document, used in messages.
+    max_depth : int, optional
+        Deepest nesting accepted.
+
+    Returns
+    -------
+    str
+        The text with every (unescaped) include shortcode replaced by the
+        file's text (one final newline dropped, as the shortcode line keeps
+        its own). Escaped shortcodes ``{{{< include x >}}}`` are left as they
+        are.
+
+    Raises
+    ------
+    IncludeError
+        Naming the missing or unreadable file (and where it was included), a
+        path outside the project, an include cycle, or nesting deeper than
+        ``max_depth``.
+    """
+
+    def expand(text: str, where: str, chain: tuple[str, ...]) -> str:
+        """Expand the includes of one file's text."""
+
+        def replace(match: re.Match[str]) -> str:
+            """Text of one included file, itself expanded."""
+            path = match.group("dq") or match.group("sq") or match.group("bare")
+            if path is None:  # escaped shortcode
+                return match.group(0)
+            target = _include_target(path)
+            line = _line_of(text, match.start())
+            origin = f"{where or 'main document'}:{line}"
+            if not target:
+                raise IncludeError(f"{origin}: include shortcode names no file ({path!r})")
+            if target == ".." or target.startswith("../"):
+                raise IncludeError(f"{origin}: included file {path!r} lies outside the project")
+            if target in chain:
+                cycle = " -> ".join([*chain[1:], target]) if len(chain) > 1 else target
+                raise IncludeError(f"{origin}: include cycle: {cycle}")
+            if len(chain) > max_depth:
+                raise IncludeError(f"{origin}: includes nested deeper than {max_depth} levels")
+            try:
+                included = base_dir_reader(target)
+            except (OSError, KeyError) as exc:
+                raise IncludeError(
+                    f"{origin}: included file {target!r} cannot be read ({type(exc).__name__}: {exc})"
+                ) from None
+            if not isinstance(included, str):
+                raise IncludeError(f"{origin}: reader returned {type(included).__name__} for {target!r}, not text")
+            if included.endswith("\n"):
+                included = included[:-1]
+            return expand(included, target, (*chain, target))
+
+        return _INCLUDE.sub(replace, text)
+
+    return expand(qmd_text, file_name, (file_name,))
 
 
 def find_shortcodes(qmd_text: str) -> list[tuple[str, str, int]]:
