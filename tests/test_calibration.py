@@ -23,6 +23,8 @@ import os
 import zipfile
 
 import numpy as np
+import json
+
 import pandas as pd
 import pytest
 
@@ -117,9 +119,11 @@ def workflow_dataset(shipped_files, raw_tables, configs, repo_root, cfgs):
                            synthetic=True)
     with zipfile.ZipFile(_io.BytesIO(shipped_files["coding.qdpx"])) as zf:
         members = {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
-    res = deidentify({t: raw_tables[t] for t in DEID_TABLES}, members,
+    package = json.loads(shipped_files["datapackage.json"])
+    keys = {r["name"]: list(r.get("schema", {}).get("primaryKey", [])) for r in package["resources"]}
+    res = deidentify({t: raw_tables[t] for t in [*DEID_TABLES, "corrections"]}, members,
                      sio.read_text(repo_root / "resources" / "refi-qda" / "project.xsd"),
-                     configs["allowlist"], cfgs["measures"], configs["config"]["deidentify"], key)
+                     configs["allowlist"], cfgs["measures"], configs["config"]["deidentify"], key, keys)
     tables = res["tables"]
     scores = pd.concat(
         [scoring.score_measures(tables[tp], cfgs["measures"], tp, ["pid"]) for tp in ("baseline", "followup")],

@@ -264,3 +264,43 @@ def test_snakefmt_check_passes(repo_root):
     if proc.returncode != 0:
         diff = snakefmt("--compact-diff")  # never writes the files
         pytest.fail(f"snakefmt --check failed ({proc.stderr.strip()}); changes it wants:\n{diff.stdout}")
+
+
+# --- published numbers and the simulator's parameters ---------------------------------
+
+
+
+from selfcare import io as _sio
+from selfcare.simulate import check_config as _check_sim
+
+
+def _schema(repo_root, name):
+    return _sio.read_yaml(repo_root / "workflow" / "schemas" / name)
+
+
+def test_published_yaml_validates_and_rejects_unknown_keys(repo_root):
+    schema = _schema(repo_root, "published.schema.yaml")
+    published = _sio.read_yaml(repo_root / "config" / "published.yaml")
+    jsonschema.validate(published, schema)
+    bad = copy.deepcopy(published)
+    bad["summary"][0]["typo_key"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
+    bad = copy.deepcopy(published)
+    bad["extra_section"] = []
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
+
+
+def test_simulation_yaml_validates_and_rejects_unknown_keys(repo_root):
+    schema = _schema(repo_root, "simulation.schema.yaml")
+    cfg = _sio.read_yaml(repo_root / "config" / "simulation.yaml")
+    _check_sim(cfg, schema)
+    bad = copy.deepcopy(cfg)
+    bad["sites"]["LO"]["agee"] = bad["sites"]["LO"].pop("age")
+    with pytest.raises(ValueError, match="sites/LO"):
+        _check_sim(bad, schema)
+    bad = copy.deepcopy(cfg)
+    bad["outcomes"]["empowerment"]["change"]["XX"] = 1.0
+    with pytest.raises(ValueError, match="outcomes/empowerment/change"):
+        _check_sim(bad, schema)

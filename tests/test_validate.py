@@ -519,6 +519,28 @@ def _(v: Variant) -> Expect:
     return Expect("qdpx_invalid", "coding.qdpx", None, None)
 
 
+# --- documented corrections ---------------------------------------------------------
+
+
+@variant("correction_unknown_record")
+def _(v: Variant) -> Expect:
+    e = v.edit("corrections.csv")
+    e.set(0, "record_id", "LO-999")
+    v.save("corrections.csv", e)
+    return Expect("correction", "corrections.csv", None, None, "C001")
+
+
+@variant("correction_missing_leaves_raw_error")
+def _(v: Variant) -> Expect:
+    # without the documented fix, the planted data-entry error is refused
+    e = v.edit("corrections.csv")
+    e.rows = [r for r in e.rows if r[e.col("column")] != "es_05"]
+    v.save("corrections.csv", e)
+    b = v.edit("baseline.csv")
+    row = b.first(lambda r: r["es_05"] not in ("", "1", "2", "3", "4"))
+    return Expect("maximum", "baseline.csv", b.line_of(row), "es_05")
+
+
 # --- the codebook itself ----------------------------------------------------------
 
 
@@ -604,7 +626,10 @@ def test_shipped_data_pass_and_report_holds_counts_only(shipped_files, package, 
         frame = raw_tables[by_path[path]]
         assert counts == {"rows": len(frame), "columns": frame.shape[1]}
     assert report["transcripts"] == sum(1 for p in shipped_files if p.startswith("transcripts/"))
-    assert set(report) == {"data_package", "synthetic", "status", "problems", "checks", "files", "transcripts"}
+    assert set(report) == {"data_package", "synthetic", "status", "problems", "checks", "files", "transcripts",
+                           "corrections_applied"}
+    assert [c["correction_id"] for c in report["corrections_applied"]] == ["C001", "C002"]
+    assert all(set(c) == {"correction_id", "file", "column", "reason"} for c in report["corrections_applied"])
     text = sio.dump_json(report)
     leaks = deid.scan_text(text, register_leak_index)
     assert sum(leaks.values()) == 0, leaks

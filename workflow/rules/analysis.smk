@@ -17,7 +17,7 @@ rule analysis_dataset:
     log:
         "results/logs/analysis_dataset.log",
     params:
-        analysis=config["analysis"],
+        analysis=dataset_params(),
     script:
         "../scripts/analysis_dataset.py"
 
@@ -34,7 +34,7 @@ rule baseline_table:
     log:
         "results/logs/baseline_table.log",
     params:
-        analysis=config["analysis"],
+        analysis=analysis_params("baseline_table"),
         formatting=config["formatting"],
     script:
         "../scripts/baseline_table.py"
@@ -50,7 +50,7 @@ rule participant_flow:
     log:
         "results/logs/participant_flow.log",
     params:
-        analysis=config["analysis"],
+        analysis=analysis_params("outcomes"),
         formatting=config["formatting"],
     script:
         "../scripts/participant_flow.py"
@@ -67,7 +67,7 @@ rule change_by_site:
     wildcard_constraints:
         site="LO|SO|NO",
     params:
-        analysis=config["analysis"],
+        analysis=analysis_params("outcomes", "alpha", "wilcoxon_zero_method"),
         formatting=config["formatting"],
     script:
         "../scripts/change_by_site.py"
@@ -82,7 +82,7 @@ rule change_summary:
     log:
         "results/logs/change_summary.log",
     params:
-        analysis=config["analysis"],
+        analysis=analysis_params("alpha"),
         formatting=config["formatting"],
     script:
         "../scripts/change_summary.py"
@@ -99,7 +99,7 @@ rule service_use_by_site:
     wildcard_constraints:
         site="LO|SO|NO",
     params:
-        analysis=config["analysis"],
+        analysis=analysis_params("service_use", "alpha"),
         formatting=config["formatting"],
     script:
         "../scripts/service_use_by_site.py"
@@ -115,7 +115,7 @@ rule ancova:
     log:
         "results/logs/ancova.log",
     params:
-        analysis=config["analysis"],
+        analysis=analysis_params("ancova", "alpha"),
         formatting=config["formatting"],
     script:
         "../scripts/ancova.py"
@@ -130,7 +130,7 @@ rule satisfaction_model:
     log:
         "results/logs/satisfaction_model.log",
     params:
-        analysis=config["analysis"],
+        analysis=analysis_params("satisfaction", "alpha"),
         formatting=config["formatting"],
     script:
         "../scripts/satisfaction_model.py"
@@ -145,7 +145,7 @@ rule engagement_model:
     log:
         "results/logs/engagement_model.log",
     params:
-        analysis=config["analysis"],
+        analysis=analysis_params("engagement", "alpha"),
         formatting=config["formatting"],
     script:
         "../scripts/engagement_model.py"

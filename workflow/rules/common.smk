@@ -1,11 +1,19 @@
 # Shared definitions: config validation against workflow/schemas/ (unknown keys
 # rejected), the raw-file list from the hand-over's codebook, and paths.
 import json
+
+import yaml
 from pathlib import Path
 
 from snakemake.utils import validate
 
 validate(config, "../schemas/config.schema.yaml")
+for _path, _schema in (
+    ("config/measures.yaml", "../schemas/measures.schema.yaml"),
+    ("config/published.yaml", "../schemas/published.schema.yaml"),
+):
+    with open(_path, encoding="utf-8") as _fh:
+        validate(yaml.safe_load(_fh), _schema)
 
 RAW = Path(config["data"]["raw_dir"])
 CODEBOOK = RAW / config["data"]["codebook"]
@@ -41,3 +49,22 @@ def rule_scripts():
                 Path("workflow/rules", r.script).resolve().relative_to(Path.cwd())
             )
     return out
+
+
+def analysis_params(*keys):
+    """The slice of config["analysis"] a rule uses (so that changing one
+    model's settings reruns only that model and what depends on it)."""
+    return {k: config["analysis"][k] for k in keys}
+
+
+def dataset_params():
+    """Settings that shape the analysis dataset: the exposure and the engagement definition."""
+    anc, eng = config["analysis"]["ancova"], config["analysis"]["engagement"]
+    return {
+        "ancova": {
+            k: anc[k] for k in ("exposure", "exposure_timepoint", "exposure_level")
+        },
+        "engagement": {
+            k: eng[k] for k in ("window_start", "window_end", "min_sessions")
+        },
+    }

@@ -39,7 +39,7 @@ rule figures:
         "results/logs/figures.log",
     params:
         names=FIGURES,
-        analysis=config["analysis"],
+        analysis=analysis_params("ancova", "satisfaction", "engagement"),
     script:
         "../scripts/figures.py"
 
@@ -79,6 +79,7 @@ rule tables:
         likert="results/survey/likert_items.csv",
         manifest="results/provenance/numbers.json",
         figures="results/figures/figures.json",
+        changes="results/report/number_changes.csv",
         published="config/published.yaml",
         framework="config/framework.yaml",
     output:

@@ -26,6 +26,9 @@ def main(smk):
     LOG.info("pseudonymisation key from %s (synthetic data: %s)", source, synthetic)
     paths = {r["name"]: r["path"] for r in package["resources"]}
     tables = {t: io.read_csv(raw / paths[t]) for t in smk.params.tables}
+    if "corrections" in paths:
+        tables["corrections"] = io.read_csv(raw / paths["corrections"])
+    keys = {r["name"]: list(r.get("schema", {}).get("primaryKey", [])) for r in package["resources"]}
     result = deidentify(
         tables,
         io.read_zip(raw / paths["coding"]),
@@ -34,6 +37,7 @@ def main(smk):
         io.read_yaml(smk.input.measures),
         cfg,
         key,
+        keys,
     )
     for name, path in zip(smk.params.tables, smk.output.tables):
         io.write_csv(path, result["tables"][name])

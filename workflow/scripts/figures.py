@@ -18,7 +18,9 @@ def main(smk):
     for name, png, snippet in zip(smk.params.names, smk.output.png, smk.output.snippets):
         data, alt = made[name]
         io.write_bytes(png, data)
-        io.write_text(snippet, figures.figure_snippet(name, captions[name], alt))
+        entry = captions[name]
+        caption = entry["caption"] if isinstance(entry, dict) else entry
+        io.write_text(snippet, figures.figure_snippet(name, caption, alt))
         manifest.append({"name": name, "file": png, "sha256": io.sha256_file(png), "alt": alt,
                          "rule": smk.rule, "script": "workflow/scripts/figures.py",
                          "inputs": [{"path": str(p), "sha256": io.sha256_file(p)} for p in smk.input]})

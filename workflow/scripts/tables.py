@@ -27,6 +27,7 @@ def main(smk):
         "table1_check": tables.table1_check_md(read(i.table1_check), f),
         "provenance": tables.provenance_md(manifest),
         "figures_provenance": tables.figures_provenance_md(io.read_json(i.figures)),
+        "changes": tables.changes_md(read(i.changes)),
     }
     folder = Path(smk.output[0])
     for name, text in out.items():

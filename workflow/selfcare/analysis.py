@@ -155,7 +155,7 @@ class Records:
         self.add(key, value, f(value, decimals, self.cfg), meaning, unit)
 
     def ci(self, key: str, lo: float, hi: float, decimals: int, meaning: str) -> None:
-        self.add(key, f"{lo!r} {hi!r}", fmt.fmt_ci(lo, hi, decimals, self.cfg), meaning)
+        self.add(key, f"{float(lo)!r} {float(hi)!r}", fmt.fmt_ci(lo, hi, decimals, self.cfg), meaning)
 
     def p(self, key: str, p: float, meaning: str) -> None:
         self.add(key, p, fmt.fmt_p(p, self.cfg, bare=True), meaning)
@@ -188,7 +188,7 @@ def baseline_characteristics(
     recs.count("table1.check.n_published", len(check), "Published Table 1 statistics checked")
     recs.count("table1.check.n_reproduced", int(reproduced.sum()), "Published Table 1 statistics reproduced")
     recs.count("table1.check.n_flagged", int((~reproduced).sum()), "Published Table 1 statistics flagged")
-    table = fmt.format_baseline_table(display, tests, fcfg)
+    table = fmt.format_baseline_table(display, tests, fcfg, range_decimals=0)
     return {"display": display, "tests": tests, "check": check, "table": table, "records": recs.items}
 
 
@@ -223,7 +223,7 @@ def service_use_by_site(ds: pd.DataFrame, site: str, cfg: Mapping[str, Any], fcf
         label = SERVICE_LABELS[svc]
         recs.add(f"{k}.reduction", r["pct_reduction"], fmt.fmt_pct(r["pct_reduction"], 0, recs.cfg),
                  f"{site}: percentage reduction in {label} (1 - rate ratio)", "%")
-        recs.add(f"{k}.reduction_ci", f"{r['pct_reduction_ci_low']!r} {r['pct_reduction_ci_high']!r}",
+        recs.add(f"{k}.reduction_ci", f"{float(r['pct_reduction_ci_low'])!r} {float(r['pct_reduction_ci_high'])!r}",
                  fmt.fmt_ci(r["pct_reduction_ci_low"], r["pct_reduction_ci_high"], 0, recs.cfg),
                  f"{site}: 95% CI of the percentage reduction in {label}")
         recs.p(f"{k}.p", r["p_value"], f"{site}: Poisson GEE p-value, change in {label}")

@@ -29,6 +29,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from selfcare import deid, refiqda
+from selfcare.corrections import apply_corrections
 
 PERSON_KIND = "study_id"  # study-assigned person codes (participants and interviewees)
 PSEUDONYM_PREFIX = "P"
@@ -171,6 +172,7 @@ def deidentify(
     measures: Mapping[str, Any],
     cfg: Mapping[str, Any],
     key: bytes,
+    primary_keys: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """Run the whole de-identification stage on validated raw data.
 
@@ -192,6 +194,9 @@ def deidentify(
         The ``deidentify`` section of ``config/config.yaml``.
     key : bytes
         Pseudonymisation key.
+    primary_keys : mapping, optional
+        Resource -> primary key columns (codebook); needed when ``tables``
+        holds a ``corrections`` table, which is applied first and not output.
 
     Returns
     -------
@@ -201,6 +206,12 @@ def deidentify(
         ``report`` (counts only).
     """
     items = {i for m in measures["measures"].values() for i in m["items"]}
+    tables = dict(tables)
+    corrections_log: list[dict[str, Any]] = []
+    if "corrections" in tables:
+        tables, corrections_log = apply_corrections(
+            {k: v for k, v in tables.items() if k != "corrections"}, tables["corrections"], primary_keys or {}
+        )
     check_allowlist(tables, allowlist, items)
     reg = tables["participants"]
     excluded = reg["consent_data"] != "yes"
@@ -245,6 +256,7 @@ def deidentify(
         "structured": counts,
         "transcripts": {"sources": len(tx_counts), "replacements_by_type": dict(sorted(totals.items()))},
         "excluded_participants": exclusions,
+        "corrections_applied": corrections_log,
         "disclosure": {
             "quasi_identifiers": qi,
             "k_required": int(disc["k"]),

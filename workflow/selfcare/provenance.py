@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
+from selfcare.tables import provenance_anchor
+
 _IMPORT = re.compile(r"^\s*(?:from\s+selfcare(?:\.(\w+))?\s+import\s+([\w\s,()]+)|import\s+selfcare\.(\w+))", re.M)
 
 
@@ -65,14 +67,14 @@ def rule_info(records: list[dict[str, Any]], rule_scripts: Mapping[str, str], sc
     return {k: {**v, "inputs": sorted(v["inputs"])} for k, v in info.items()}
 
 
-def anchor(key: str) -> str:
-    """HTML id of a number's row in the Provenance appendix."""
-    return "prov-" + key.replace(".", "-")
-
-
 def provenance_link(key: str, display: str) -> str:
-    """Markdown for a number that links to its provenance row (HTML only)."""
-    return f'[{display}](#{anchor(key)}){{.num title="{key}: see the Provenance appendix"}}'
+    """Markdown for a number that links to its provenance row (HTML only).
+
+    Build variables (``build.*``) have no provenance row and stay plain.
+    """
+    if key.startswith("build."):
+        return display
+    return f'[{display}](#{provenance_anchor(key)}){{.num title="{key}: see the Provenance appendix"}}'
 
 
 def build_records(info: Mapping[str, Any], info_path: str) -> dict[str, dict[str, Any]]:

@@ -1029,6 +1029,8 @@ def simulate_dataset(
         vals[rng_sv.random(n_resp) < scfg["item_missing_rate"]] = ""
         survey[col] = vals
 
+    reg, baseline, corrections = inject_entry_errors(reg, baseline, child_rng(seed, "corrections"), start)
+
     def csv(df: pd.DataFrame) -> bytes:
         return sio.csv_text(df, SYNTHETIC_NOTE.replace("SYNTHETIC", "SYNTHETIC", 1)).encode("utf-8")
 
@@ -1042,6 +1044,7 @@ def simulate_dataset(
         "interviewees.csv": csv(interviewees),
         "interviews.csv": csv(interviews_df),
         "survey.csv": csv(survey),
+        "corrections.csv": csv(corrections),
         "coding.qdpx": qdpx,
     }
     for iid, text in texts.items():
@@ -1061,6 +1064,46 @@ def simulate_dataset(
     return files
 
 
+def inject_entry_errors(
+    reg: pd.DataFrame, baseline: pd.DataFrame, rng: np.random.Generator, start: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Plant two data-entry errors, and the documented corrections that fix them.
+
+    A real hand-over comes with errors found after entry. The raw files keep
+    the error; ``corrections.csv`` records the fix, which the workflow applies
+    before validation. Here: an item response typed twice (out of range) and a
+    referral date with the wrong year (after the baseline interview).
+
+    Returns
+    -------
+    reg, baseline : pandas.DataFrame
+        Copies holding the errors.
+    corrections : pandas.DataFrame
+        The correction log (columns of ``corrections.csv``).
+    """
+    reg, baseline = reg.copy(), baseline.copy()
+    answered = baseline.index[baseline["es_05"].notna()]
+    i = int(rng.choice(answered))
+    true_item = int(baseline.at[i, "es_05"])
+    baseline.at[i, "es_05"] = float(f"{true_item}{true_item}")
+    j = int(rng.integers(0, len(reg)))
+    true_ref = reg.at[j, "referral_date"]
+    wrong = dt.date.fromisoformat(true_ref)
+    reg.at[j, "referral_date"] = wrong.replace(year=wrong.year + 1).isoformat()
+    fixed_on = (start + dt.timedelta(days=400)).isoformat()
+    corrections = pd.DataFrame(
+        [
+            {"correction_id": "C001", "file": "baseline.csv", "record_id": baseline.at[i, "study_id"],
+             "column": "es_05", "new_value": str(true_item), "reason": "data entry: response digit typed twice",
+             "corrected_on": fixed_on},
+            {"correction_id": "C002", "file": "participants.csv", "record_id": reg.at[j, "study_id"],
+             "column": "referral_date", "new_value": true_ref, "reason": "data entry: wrong year in referral date",
+             "corrected_on": fixed_on},
+        ]
+    )
+    return reg, baseline, corrections
+
+
 def _ints(frame: pd.DataFrame) -> pd.DataFrame:
     """Render float columns holding whole numbers as integers (blank if missing)."""
     out = frame.copy()
@@ -1068,6 +1111,23 @@ def _ints(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(out[col]) or str(out[col].dtype) == "Float64":
             out[col] = out[col].astype("Int64")
     return out
+
+
+def check_config(cfg: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
+    """Validate the simulator's configuration (unknown keys rejected).
+
+    Raises
+    ------
+    ValueError
+        Naming the location in the configuration of the first problems.
+    """
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(cfg), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"{'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}" for e in errors[:10]]
+        raise ValueError("config/simulation.yaml is invalid:\n  " + "\n  ".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1082,9 +1142,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--transcripts", default="config/transcripts.yaml")
     parser.add_argument("--out", default="resources/synthetic")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--schema", default="workflow/schemas/simulation.schema.yaml")
     args = parser.parse_args(argv)
+    cfg = sio.read_yaml(args.config)
+    check_config(cfg, sio.read_yaml(args.schema))
     files = simulate_dataset(
-        sio.read_yaml(args.config),
+        cfg,
         sio.read_yaml(args.measures),
         sio.read_yaml(args.codebook),
         sio.read_yaml(args.framework),

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from selfcare.corrections import CorrectionError, apply_corrections
 from selfcare.deid import is_valid_nhs_number
 from selfcare.io import EncodingError, decode_utf8, parse_csv_text
 
@@ -49,6 +50,7 @@ CHECKS: dict[str, str] = {
     "transcript_unlisted": "a transcript file is not listed in interviews.csv",
     "qdpx_invalid": "the REFI-QDA export is not a readable .qdpx archive",
     "codebook": "the codebook lacks something the workflow needs",
+    "correction": "a documented correction cannot be applied",
 }
 
 
@@ -396,9 +398,28 @@ def validate_raw(
         t = _load_table(res["name"], res, files, problems)
         if t is not None:
             tables[res["name"]] = t
+    corrections_log: list[dict[str, Any]] = []
+    corr = tables.get("corrections")
+    if corr is not None:
+        _check_columns(corr)
+        _check_fields(corr)
+        problems += corr.problems
+        corr.problems = []
+        if not problems:
+            keys = {n: list(t.schema.get("primaryKey", [])) for n, t in tables.items()}
+            try:
+                fixed, corrections_log = apply_corrections(
+                    {n: t.frame for n, t in tables.items() if n != "corrections"}, corr.frame, keys
+                )
+            except CorrectionError as exc:
+                problems.append(Problem(corr.path, None, None, "correction", str(exc).split(": ", 1)[-1]))
+            else:
+                for n, frame in fixed.items():
+                    tables[n].frame = frame
     for t in tables.values():
-        _check_columns(t)
-        _check_fields(t)
+        if t.name != "corrections":
+            _check_columns(t)
+            _check_fields(t)
     for t in tables.values():
         _check_foreign_keys(t, tables)
         problems += t.problems
@@ -417,4 +438,5 @@ def validate_raw(
             t.path: {"rows": int(len(t.frame)), "columns": int(t.frame.shape[1])} for t in sorted(tables.values(), key=lambda x: x.path)
         },
         "transcripts": n_text,
+        "corrections_applied": corrections_log,
     }
