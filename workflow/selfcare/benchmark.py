@@ -46,11 +46,12 @@ def main() -> int:
     rows.append(("validate", t))
     paths = {r["name"]: r["path"] for r in package["resources"]}
     names = ["participants", "demographics", "baseline", "followup", "attendance", "interviewees", "interviews",
-             "screening", "survey"]
+             "screening", "survey", "corrections"]
     tables = {n: io.parse_csv_text(files[paths[n]].decode("utf-8")) for n in names}
+    keys = {r["name"]: list(r.get("schema", {}).get("primaryKey", [])) for r in package["resources"]}
     key, _ = deid.load_key(None, None, io.read_text(raw / cfg["deidentify"]["demo_key_file"]), True)
     t, res = _timed(lambda: deidentify(tables, io.read_zip(raw / "coding.qdpx"), io.read_text("resources/refi-qda/project.xsd"),
-                                       io.read_yaml("workflow/schemas/deid_allowlist.yaml"), measures, cfg["deidentify"], key))
+                                       io.read_yaml("workflow/schemas/deid_allowlist.yaml"), measures, cfg["deidentify"], key, keys))
     rows.append(("deidentify", t))
     checked = scoring.check_measures(measures)
     t, _ = _timed(lambda: [scoring.score_measures(res["tables"][tp], checked, tp, ["pid"]) for tp in ("baseline", "followup")])
