@@ -137,3 +137,19 @@ def test_scoring_rule_change_reruns_scoring(workdir):
     finally:
         path.write_text(original)
     assert {"score_measures", "reliability"} <= planned
+
+
+def test_shipped_qualitative_counts_and_quotes(workdir):
+    framework = yaml.safe_load((workdir / "config/framework.yaml").read_text())
+    counts = pd.read_csv(workdir / "results/qualitative/code_counts.csv")
+    themes = counts[(counts["level"] == "theme") & (counts["site"] == "all")]
+    for theme in framework["themes"]:
+        groups = set(themes.loc[themes["theme"] == theme, "group"])
+        assert {"service_user", "carer", "staff", "manager"} <= groups, theme
+    assert themes["n_sources"].sum() > 0
+    quotes = pd.read_csv(workdir / "results/qualitative/quotes.csv")
+    assert len(quotes) > 0
+    consent = pd.concat(
+        [pd.read_csv(workdir / f"results/deid/{t}.csv")[["pid", "consent_quotes"]] for t in ("participants", "interviewees")]
+    ).set_index("pid")["consent_quotes"]
+    assert (consent.loc[quotes["pid"]] == "yes").all(), "a quote comes from someone without consent to quotation"

@@ -96,6 +96,7 @@ rule render_manuscript:
     input:
         source=manuscript_sources(),
         variables="results/manuscript/_variables.yml",
+        manifest="results/provenance/numbers.json",
         tables="results/manuscript/tables",
         figures=expand("results/figures/{name}.png", name=FIGURES),
         snippets=expand("results/manuscript/figures/{name}.md", name=FIGURES),

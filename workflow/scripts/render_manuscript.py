@@ -17,7 +17,7 @@ def main(smk):
     quarto = render.find_quarto()
     info = render.render_manuscript(
         "manuscript", stage, io.read_yaml(smk.input.variables), smk.output.html, smk.output.pdf,
-        quarto, link=provenance.provenance_link,
+        quarto, link=provenance.link_factory(io.read_json(smk.input.manifest)),
     )
     LOG.info("rendered with %s", info["renderer"])
     io.write_json(smk.output.info, info)

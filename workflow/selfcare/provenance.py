@@ -67,14 +67,25 @@ def rule_info(records: list[dict[str, Any]], rule_scripts: Mapping[str, str], sc
     return {k: {**v, "inputs": sorted(v["inputs"])} for k, v in info.items()}
 
 
-def provenance_link(key: str, display: str) -> str:
-    """Markdown for a number that links to its provenance row (HTML only).
+def link_factory(manifest: list[Mapping[str, Any]]):
+    """A link function for the HTML: each number links to its provenance row,
+    with the producing rule and file as its tooltip.
 
-    Build variables (``build.*``) have no provenance row and stay plain.
+    Parameters
+    ----------
+    manifest : list of mapping
+        The provenance manifest (``key, rule, output``).
     """
-    if key.startswith("build."):
-        return display
-    return f'[{display}](#{provenance_anchor(key)}){{.num title="{key}: see the Provenance appendix"}}'
+    by_key = {m["key"]: m for m in manifest}
+
+    def link(key: str, display: str) -> str:
+        m = by_key.get(key)
+        if m is None:
+            return display
+        title = f"{key}: rule {m['rule']}, file {m['output']}"
+        return f'[{display}](#{provenance_anchor(key)}){{.num title="{title}"}}'
+
+    return link
 
 
 def build_records(info: Mapping[str, Any], info_path: str) -> dict[str, dict[str, Any]]:
