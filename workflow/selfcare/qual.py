@@ -102,7 +102,8 @@ def _check_policy(policy: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """Whether a cell is missing or only white space."""
     if isinstance(value, str):
         return not value.strip()
     try:
@@ -144,7 +145,7 @@ def check_interviews(interviews: pd.DataFrame) -> pd.DataFrame:
         row: dict[str, str] = {}
         for col in INTERVIEW_COLUMNS:
             value = rec[col]
-            if _blank(value):
+            if is_blank(value):
                 if col == "timepoint":
                     row[col] = ""
                     continue

@@ -154,6 +154,18 @@ def _join_notes(notes: Iterable[str]) -> str:
 # --------------------------------------------------------------------------
 
 
+def _group_arrays(
+    df: pd.DataFrame, value: str, group: str, order: Sequence[Any] | None
+) -> tuple[pd.DataFrame, list, list[np.ndarray]]:
+    """Complete rows, group levels and the non-empty value array of each group."""
+    _require_columns(df, [group])
+    _require_numeric(df, [value])
+    data = df[[value, group]].dropna()
+    levels = _group_levels(data[group], order, group)
+    arrays = [data.loc[data[group] == g, value].to_numpy(dtype=float) for g in levels]
+    return data, levels, [a for a in arrays if a.size > 0]
+
+
 def anova_oneway(
     df: pd.DataFrame, value: str, group: str, order: Sequence[Any] | None = None
 ) -> dict[str, Any]:
@@ -182,12 +194,7 @@ def anova_oneway(
     ValueError
         If a column is missing or ``value`` is not numeric.
     """
-    _require_columns(df, [group])
-    _require_numeric(df, [value])
-    data = df[[value, group]].dropna()
-    levels = _group_levels(data[group], order, group)
-    arrays = [data.loc[data[group] == g, value].to_numpy(dtype=float) for g in levels]
-    arrays = [a for a in arrays if a.size > 0]
+    data, levels, arrays = _group_arrays(df, value, group, order)
     n = int(sum(a.size for a in arrays))
     k = len(arrays)
     out: dict[str, Any] = {
@@ -331,12 +338,7 @@ def kruskal(
     ValueError
         If a column is missing or ``value`` is not numeric.
     """
-    _require_columns(df, [group])
-    _require_numeric(df, [value])
-    data = df[[value, group]].dropna()
-    levels = _group_levels(data[group], order, group)
-    arrays = [data.loc[data[group] == g, value].to_numpy(dtype=float) for g in levels]
-    arrays = [a for a in arrays if a.size > 0]
+    data, levels, arrays = _group_arrays(df, value, group, order)
     n = int(sum(a.size for a in arrays))
     out: dict[str, Any] = {
         "test": "kruskal",

@@ -13,6 +13,8 @@ import re
 from typing import Any, Mapping
 
 import pandas as pd
+
+from selfcare.qual import is_blank
 from statsmodels.stats.proportion import proportion_confint
 
 ITEM_TYPES = ("yesno", "likert")
@@ -82,15 +84,6 @@ def wilson_ci(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float
     return (float(low), float(high))
 
 
-def _missing(value: Any) -> bool:
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _check_items(df: pd.DataFrame, items: list[Mapping[str, Any]]) -> None:
     seen: set[str] = set()
     for pos, item in enumerate(items):
@@ -117,7 +110,7 @@ def _check_items(df: pd.DataFrame, items: list[Mapping[str, Any]]) -> None:
 def _yes_no(df: pd.DataFrame, column: str) -> list[bool | None]:
     out: list[bool | None] = []
     for pos, value in enumerate(df[column].tolist()):
-        if _missing(value):
+        if is_blank(value):
             out.append(None)
             continue
         word = str(value).strip().lower() if isinstance(value, str) else None
@@ -130,7 +123,7 @@ def _yes_no(df: pd.DataFrame, column: str) -> list[bool | None]:
 def _likert(df: pd.DataFrame, column: str, levels: int) -> list[int | None]:
     out: list[int | None] = []
     for pos, value in enumerate(df[column].tolist()):
-        if _missing(value):
+        if is_blank(value):
             out.append(None)
             continue
         where = f"survey: column '{column}', row {pos}"
