@@ -629,7 +629,7 @@ def test_shipped_data_pass_and_report_holds_counts_only(shipped_files, package, 
     assert set(report) == {"data_package", "synthetic", "status", "problems", "checks", "files", "transcripts",
                            "corrections_applied"}
     assert [c["correction_id"] for c in report["corrections_applied"]] == ["C001", "C002"]
-    assert all(set(c) == {"correction_id", "file", "column", "reason"} for c in report["corrections_applied"])
+    assert all(set(c) == {"correction_id", "file", "column"} for c in report["corrections_applied"])
     text = sio.dump_json(report)
     leaks = deid.scan_text(text, register_leak_index)
     assert sum(leaks.values()) == 0, leaks

@@ -44,6 +44,7 @@ rule participant_flow:
     input:
         dataset=DATASET,
         screening="results/deid/screening.csv",
+        deid_report="results/deid/deid_report.json",
     output:
         table="results/analysis/flow.csv",
         numbers="results/numbers/flow.json",

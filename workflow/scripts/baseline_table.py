@@ -11,7 +11,9 @@ def main(smk):
     io.write_csv(smk.output.table, res["table"])
     io.write_csv(smk.output.tests, res["tests"])
     io.write_csv(smk.output.check, res["check"])
-    io.write_json(smk.output.numbers, attach_provenance(res["records"], smk.rule, smk.output.tests, smk.input))
+    records = attach_provenance(res["records"], smk.rule, smk.output.tests, smk.input)
+    records += attach_provenance(res["check_records"], smk.rule, smk.output.check, smk.input)
+    io.write_json(smk.output.numbers, records)
 
 
 run(snakemake, main)  # noqa: F821 - injected by Snakemake

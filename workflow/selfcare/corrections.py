@@ -41,8 +41,8 @@ def apply_corrections(
     tables : dict
         Corrected copies (inputs are not modified).
     log : list of dict
-        One entry per correction: id, file, column, reason (no values, and
-        no calendar date: dates are identifiers in this project).
+        One entry per correction: id, file and column only (no values, no
+        free-text reason that could quote data, no calendar date).
 
     Raises
     ------
@@ -72,5 +72,5 @@ def apply_corrections(
             )
         value = c["new_value"]
         frame.loc[hit, col] = None if pd.isna(value) or str(value) == "" else str(value)
-        log.append({"correction_id": cid, "file": f"{name}.csv", "column": col, "reason": str(c["reason"])})
+        log.append({"correction_id": cid, "file": f"{name}.csv", "column": col})
     return out, log

@@ -94,7 +94,9 @@ def _transform(
     tally = counts.setdefault(name, {})
     id_col = next((c for c, a in allow.items() if a == "pseudonym"), None)
     for col in frame.columns:
-        action = allow.get(col, "items")
+        action = allow.get(col) or ("items" if "*items*" in allow else None)
+        if action is None:  # check_allowlist refuses this first; never fail open
+            raise AllowListError(f"rule deidentify: {name}.csv column '{col}' is not in the allow-list")
         values = frame[col]
         present = int(values.notna().sum())
         if action in ("keep", "items"):
@@ -156,12 +158,14 @@ def scrub_project(
         sels = []
         for sel in src.selections:
             a, b = res.map_span(sel.start, sel.end)
-            sels.append(replace(sel, start=a, end=b))
+            # selection names can hold excerpt text in real exports: never copied
+            sels.append(replace(sel, start=a, end=b, name=""))
         sources.append(replace(src, text=res.text, selections=sels))
         counts[src.name] = dict(res.counts)
         texts[src.name] = res.text
     users = [refiqda.User(guid=u.guid, name=f"coder {i}") for i, u in enumerate(project.users, 1)]
-    return replace(project, sources=sources, users=users), counts, texts
+    # free-text descriptions (project, codes) may quote transcripts: dropped
+    return replace(project, sources=sources, users=users, description="De-identified coding export"), counts, texts
 
 
 def deidentify(
@@ -216,7 +220,8 @@ def deidentify(
     reg = tables["participants"]
     excluded = reg["consent_data"] != "yes"
     keep_ids = set(reg.loc[~excluded, "study_id"])
-    exclusions = {"consent to data use withdrawn": int(excluded.sum())}
+    by_site = reg.loc[excluded].groupby("site").size()
+    exclusions = {"consent_to_data_use_withdrawn": {str(k): int(v) for k, v in sorted(by_site.items())}}
     baseline_of = {sid: _date(b) for sid, b in zip(reg["study_id"], reg["baseline_date"])}
     counts: dict[str, dict[str, int]] = {}
     out: dict[str, pd.DataFrame] = {}
@@ -239,14 +244,17 @@ def deidentify(
     scrubbed, tx_counts, texts = scrub_project(project, matcher, list(cfg.get("places", [])))
     qdpx = refiqda.write_qdpx(scrubbed)
 
-    # Released participant-level table with disclosure control.
+    # Released participant-level table with disclosure control: only the
+    # configured quasi-identifiers are released (no pseudonym, so the release
+    # cannot be linked back to the other outputs), generalised until every
+    # combination of them is shared by at least k people.
     part = out["participants"].merge(out["demographics"], on="pid", how="left")
     disc = cfg["disclosure"]
     qi = list(disc["quasi_identifiers"])
     k_before = deid.smallest_class(part, qi)
-    release, steps = deid.enforce_k(part, qi, int(disc["k"]), list(disc["steps"]))
+    release, steps = deid.enforce_k(part[qi], qi, int(disc["k"]), list(disc["steps"]))
     k_after = deid.smallest_class(release, qi)
-    release = release.drop(columns=[c for c in ("age",) if c in release.columns])
+    release = release.astype(str).sort_values(qi).reset_index(drop=True)
 
     totals: dict[str, int] = {}
     for c in tx_counts.values():

@@ -7,12 +7,36 @@ information the provenance manifest needs.
 
 from __future__ import annotations
 
-import re
+import ast
 from typing import Any, Mapping
 
 from selfcare.tables import provenance_anchor
 
-_IMPORT = re.compile(r"^\s*(?:from\s+selfcare(?:\.(\w+))?\s+import\s+([\w\s,()]+)|import\s+selfcare\.(\w+))", re.M)
+
+
+def _imports(source: str) -> set[str]:
+    """Names of ``selfcare`` modules a piece of code imports (any form, any scope)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "selfcare" and len(parts) > 1:
+                    found.add(parts[1])
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            parts = node.module.split(".")
+            if parts[0] != "selfcare":
+                continue
+            if len(parts) > 1:
+                found.add(parts[1])
+            else:
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                found.add(node.module.split(".")[0])
+            else:
+                found.update(alias.name for alias in node.names)
+    return found
 
 
 def imported_modules(source: str, modules: Mapping[str, str]) -> list[str]:
@@ -29,18 +53,16 @@ def imported_modules(source: str, modules: Mapping[str, str]) -> list[str]:
     Returns
     -------
     list of str
-        Sorted module names, the transitive closure of the imports.
+        Sorted module names: the transitive closure of the imports (import
+        statements of every form and scope, aliases included).
     """
     seen: set[str] = set()
     todo = [source]
     while todo:
-        text = todo.pop()
-        for sub, names, plain in _IMPORT.findall(text):
-            found = [sub or plain] if (sub or plain) else [n.strip() for n in names.replace("(", "").replace(")", "").split(",")]
-            for name in found:
-                if name in modules and name not in seen:
-                    seen.add(name)
-                    todo.append(modules[name])
+        for name in _imports(todo.pop()):
+            if name in modules and name not in seen:
+                seen.add(name)
+                todo.append(modules[name])
     return sorted(seen)
 
 
@@ -96,3 +118,46 @@ def build_records(info: Mapping[str, Any], info_path: str) -> dict[str, dict[str
         out[key] = {"key": key, "display": str(value), "value": str(value), "rule": "render_manuscript",
                     "output": info_path, "meaning": "renderer used for this build"}
     return out
+
+
+def assemble(
+    records: list[dict[str, Any]],
+    rule_scripts: Mapping[str, str],
+    script_texts: Mapping[str, str],
+    module_texts: Mapping[str, str],
+    module_dir: str,
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], list[str]]:
+    """Everything the provenance manifest needs, except the file hashes.
+
+    Parameters
+    ----------
+    records : list of dict
+        Merged number records (with ``rule``, ``output``, ``job_inputs``).
+    rule_scripts : mapping
+        Rule -> script path (relative to the repository root).
+    script_texts : mapping
+        Script path -> its source.
+    module_texts : mapping
+        Package module name -> its source.
+    module_dir : str
+        Where the package modules live, relative to the repository root
+        (so that the manifest does not depend on the checkout's location).
+
+    Returns
+    -------
+    records : list of dict
+        The records without their job inputs.
+    info : dict
+        Rule -> script, inputs and package modules (see :func:`rule_info`).
+    paths : list of str
+        Every file whose SHA-256 the manifest records.
+    """
+    script_modules = {
+        s: [f"{module_dir}/{m}.py" for m in imported_modules(script_texts[s], module_texts)] for s in script_texts
+    }
+    info = rule_info(records, rule_scripts, script_modules)
+    paths = {r["output"] for r in records}
+    for entry in info.values():
+        paths.update([entry["script"], *entry["inputs"], *entry["modules"]])
+    clean = [{k: v for k, v in r.items() if k != "job_inputs"} for r in records]
+    return clean, info, sorted(paths)

@@ -32,6 +32,27 @@ def setup_logging(log_path: str | None) -> None:
     LOG.propagate = False
 
 
+def describe_error(exc: BaseException) -> str:
+    """One line about a failure that never quotes data.
+
+    Messages of errors raised inside the ``selfcare`` package are written so
+    that they name files, rows, columns and checks but no values, and are
+    shown. An error raised inside another library may quote the value it
+    choked on (a name, a date), so only its type and where our code called it
+    are shown.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    last = frames[-1] if frames else None
+    ours = [f for f in frames if "/selfcare/" in f.filename or "/scripts/" in f.filename]
+    raised_here = last is not None and "/selfcare/" in last.filename
+    where = ours[-1] if ours else last
+    loc = f" (in {where.filename.rsplit('/', 1)[-1]}, line {where.lineno})" if where else ""
+    if raised_here:
+        return f"{type(exc).__name__}: {exc}{loc}"
+    return (f"{type(exc).__name__} raised by a library{loc}; its message is withheld because it may "
+            "quote data values; rerun the script under a debugger on the secure machine to see it")
+
+
 def run(smk: Any, main: Callable[[Any], None]) -> None:
     """Run a script's ``main(snakemake)`` with logging and fail-closed errors.
 
@@ -49,9 +70,7 @@ def run(smk: Any, main: Callable[[Any], None]) -> None:
     try:
         main(smk)
     except Exception as exc:  # noqa: BLE001 - every failure must exit cleanly
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        LOG.error("rule %s failed: %s: %s", rule, type(exc).__name__, exc)
-        LOG.error("(raised in %s, line %s)", where.filename.rsplit("/", 1)[-1], where.lineno)
+        LOG.error("rule %s failed: %s", rule, describe_error(exc))
         sys.exit(1)
     LOG.info("rule %s finished", rule)
 

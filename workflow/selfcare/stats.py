@@ -1739,9 +1739,19 @@ def fit_ancova(
         info["exposure_t"] = t_val
         info["exposure_t_squared"] = t_val**2
 
-    applicable = all(c not in categorical for c in covariates) and (
-        levels == 2 or (exposure in categorical and levels >= 2)
-    )
+    # pingouin takes numeric covariates only: categorical covariates enter as
+    # 0/1 indicator columns (first level as reference), which spans the same
+    # model as C(x) in the formula.
+    data = data.copy()
+    pg_covars: list[str] = []
+    for c in covariates:
+        if c in categorical:
+            dummies = pd.get_dummies(data[c].astype(str), prefix=f"_pg_{c}", drop_first=True, dtype=float)
+            data = pd.concat([data, dummies], axis=1)
+            pg_covars += list(dummies.columns)
+        else:
+            pg_covars.append(c)
+    applicable = levels == 2 or (exposure in categorical and levels >= 2)
     info.update(
         pingouin_applicable=applicable,
         pingouin_F=math.nan,
@@ -1752,7 +1762,7 @@ def fit_ancova(
     )
     if not applicable:
         info["pingouin_note"] = (
-            "not applicable: pingouin needs numeric covariates and a grouping exposure"
+            "not applicable: pingouin needs a grouping exposure"
         )
         return tidy, info
     import pingouin as pg
@@ -1763,7 +1773,7 @@ def fit_ancova(
             data=data,
             dv=outcome_fu,
             between=exposure,
-            covar=[outcome_bl, *covariates],
+            covar=[outcome_bl, *pg_covars],
         )
     except Exception as exc:
         info["pingouin_note"] = f"pingouin failed ({type(exc).__name__})"
