@@ -231,3 +231,35 @@ def test_checks_see_var_keys_in_included_files():
     table = trace_table(expanded, "Results", {"n.rows": {"display": "12", "rule": "r", "output": "o.csv"}})
     assert list(table["key"]) == ["n.rows"] and list(table["display"]) == ["12"]
     assert substitute_vars(expanded, {"n": {"rows": "12"}}).count("| 12 |") == 1
+
+
+def test_checked_sections_of_the_manuscript_hold_no_hand_typed_digits(repo_root):
+    from selfcare.trace import CHECKED_SECTIONS
+
+    assert {"Executive summary", "Methods"} <= set(CHECKED_SECTIONS)
+    qmd = (repo_root / "manuscript" / "index.qmd").read_text(encoding="utf-8")
+    for heading, allow in CHECKED_SECTIONS.items():
+        text, first = extract_section(qmd, heading)
+        check_no_hand_typed_digits(text, first, "index.qmd", allow)
+
+
+def test_methods_allow_list_accepts_the_listed_names_only():
+    from selfcare.trace import CHECKED_SECTIONS
+
+    text = (
+        "# Methods\n\nThe CSQ-8 and HMAC-SHA256 are names.\n"
+        "At least 80% of items; the CSQ-9 and SHA-256 are not allowed.\n"
+    )
+    hits = find_hand_typed_digits(text, 1, CHECKED_SECTIONS["Methods"])
+    assert [h["token"] for h in hits] == ["80%", "CSQ-9", "SHA-256"]
+    assert CHECKED_SECTIONS["Executive summary"] == ()
+
+
+def test_rendered_value_must_be_a_whole_token():
+    from selfcare.trace import ValueNotRenderedError, check_values_rendered
+
+    check_values_rendered({"k": "0.01"}, "B was 0.01 (CI 0.00 to 0.01).", "B was 0.01.")
+    with pytest.raises(ValueNotRenderedError, match="k"):
+        check_values_rendered({"k": "0.01"}, "B was 0.018.", "B was 0.018.")
+    with pytest.raises(ValueNotRenderedError, match="k"):
+        check_values_rendered({"k": "1"}, "There were 12 people.", "There were 12 people.")

@@ -153,3 +153,15 @@ def test_shipped_qualitative_counts_and_quotes(workdir):
         [pd.read_csv(workdir / f"results/deid/{t}.csv")[["pid", "consent_quotes"]] for t in ("participants", "interviewees")]
     ).set_index("pid")["consent_quotes"]
     assert (consent.loc[quotes["pid"]] == "yes").all(), "a quote comes from someone without consent to quotation"
+
+
+def test_package_module_change_reruns_only_its_users(workdir):
+    path = workdir / "workflow/selfcare/figures.py"
+    original = path.read_text()
+    path.write_text(original + "\n# a comment that changes the file's checksum\n")
+    try:
+        planned = _planned_rules(workdir)
+    finally:
+        path.write_text(original)
+    assert "figures" in planned
+    assert not planned & {"deidentify", "score_measures", "ancova", "change_by_site", "qualitative"}, sorted(planned)

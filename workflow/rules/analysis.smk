@@ -6,6 +6,7 @@ DATASET = "results/analysis/dataset.csv"
 
 rule analysis_dataset:
     input:
+        code=package_code("../scripts/analysis_dataset.py"),
         participants="results/deid/participants.csv",
         demographics="results/deid/demographics.csv",
         baseline="results/deid/baseline.csv",
@@ -24,6 +25,7 @@ rule analysis_dataset:
 
 rule baseline_table:
     input:
+        code=package_code("../scripts/baseline_table.py"),
         dataset=DATASET,
         published="config/published.yaml",
     output:
@@ -42,6 +44,7 @@ rule baseline_table:
 
 rule participant_flow:
     input:
+        code=package_code("../scripts/participant_flow.py"),
         dataset=DATASET,
         screening="results/deid/screening.csv",
         deid_report="results/deid/deid_report.json",
@@ -59,6 +62,7 @@ rule participant_flow:
 
 rule change_by_site:
     input:
+        code=package_code("../scripts/change_by_site.py"),
         dataset=DATASET,
     output:
         table="results/analysis/change_{site}.csv",
@@ -76,6 +80,7 @@ rule change_by_site:
 
 rule change_summary:
     input:
+        code=package_code("../scripts/change_summary.py"),
         tables=expand("results/analysis/change_{site}.csv", site=SITES),
     output:
         table="results/analysis/change.csv",
@@ -91,6 +96,7 @@ rule change_summary:
 
 rule service_use_by_site:
     input:
+        code=package_code("../scripts/service_use_by_site.py"),
         dataset=DATASET,
     output:
         table="results/analysis/service_use_{site}.csv",
@@ -108,6 +114,7 @@ rule service_use_by_site:
 
 rule ancova:
     input:
+        code=package_code("../scripts/ancova.py"),
         dataset=DATASET,
     output:
         table="results/analysis/ancova.csv",
@@ -124,6 +131,7 @@ rule ancova:
 
 rule satisfaction_model:
     input:
+        code=package_code("../scripts/satisfaction_model.py"),
         dataset=DATASET,
     output:
         table="results/analysis/satisfaction.csv",
@@ -139,6 +147,7 @@ rule satisfaction_model:
 
 rule engagement_model:
     input:
+        code=package_code("../scripts/engagement_model.py"),
         dataset=DATASET,
     output:
         table="results/analysis/engagement.csv",

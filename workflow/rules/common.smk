@@ -68,3 +68,25 @@ def dataset_params():
             k: eng[k] for k in ("window_start", "window_end", "min_sessions")
         },
     }
+
+
+def corrections_file():
+    """The hand-over's corrections log, if its codebook declares one (else nothing)."""
+    package = json.loads(CODEBOOK.read_text(encoding="utf-8-sig"))
+    return [
+        str(RAW / r["path"]) for r in package["resources"] if r["name"] == "corrections"
+    ]
+
+
+def package_code(script):
+    """The package modules a rule's script imports (followed through the
+    package), as inputs: editing one reruns exactly the rules that use it,
+    which Snakemake's own script tracking (the script file only) would miss."""
+    from selfcare.provenance import imported_modules
+
+    package = Path("workflow/selfcare")
+    modules = {
+        p.stem: p.read_text(encoding="utf-8") for p in sorted(package.glob("*.py"))
+    }
+    source = (Path("workflow/rules") / script).read_text(encoding="utf-8")
+    return [str(package / f"{m}.py") for m in imported_modules(source, modules)]

@@ -16,6 +16,7 @@ DEID_TABLES = [
 
 rule deidentify:
     input:
+        code=package_code("../scripts/deidentify.py"),
         raw=raw_files(),
         validated="results/validation/validation_report.json",
         codebook=CODEBOOK,

@@ -11,6 +11,7 @@ NUMBER_FRAGMENTS = [
     "results/numbers/engagement.json",
     "results/numbers/qualitative.json",
     "results/numbers/survey.json",
+    "results/numbers/config.json",
     *expand("results/numbers/change_{site}.json", site=SITES),
     *expand("results/numbers/service_use_{site}.json", site=SITES),
     *expand("results/numbers/reliability_{tp}.json", tp=TIMEPOINTS),
@@ -19,6 +20,7 @@ NUMBER_FRAGMENTS = [
 
 rule figures:
     input:
+        code=package_code("../scripts/figures.py"),
         flow="results/analysis/flow.csv",
         change="results/analysis/change.csv",
         dataset="results/analysis/dataset.csv",
@@ -44,8 +46,25 @@ rule figures:
         "../scripts/figures.py"
 
 
+rule config_numbers:
+    input:
+        code=package_code("../scripts/config_numbers.py"),
+        config="config/config.yaml",
+        measures="config/measures.yaml",
+        simulation="config/simulation.yaml",
+    output:
+        numbers="results/numbers/config.json",
+    log:
+        "results/logs/config_numbers.log",
+    params:
+        config=config,
+    script:
+        "../scripts/config_numbers.py"
+
+
 rule collect_numbers:
     input:
+        code=package_code("../scripts/collect_numbers.py"),
         fragments=NUMBER_FRAGMENTS,
         published="config/published.yaml",
     output:
@@ -63,6 +82,7 @@ rule collect_numbers:
 
 rule tables:
     input:
+        code=package_code("../scripts/tables.py"),
         table1="results/analysis/table1.csv",
         table1_check="results/analysis/table1_published_check.csv",
         flow="results/analysis/flow.csv",
@@ -94,6 +114,7 @@ rule tables:
 
 rule render_manuscript:
     input:
+        code=package_code("../scripts/render_manuscript.py"),
         source=manuscript_sources(),
         variables="results/manuscript/_variables.yml",
         manifest="results/provenance/numbers.json",
@@ -112,6 +133,7 @@ rule render_manuscript:
 
 rule trace_check:
     input:
+        code=package_code("../scripts/trace_check.py"),
         qmd="manuscript/index.qmd",
         tables="results/manuscript/tables",
         snippets=expand("results/manuscript/figures/{name}.md", name=FIGURES),
@@ -129,6 +151,8 @@ rule trace_check:
 
 rule leak_check:
     input:
+        code=package_code("../scripts/leak_check.py"),
+        corrections=corrections_file(),
         registers=expand(
             "{raw}/{f}", raw=str(RAW), f=["participants.csv", "interviewees.csv"]
         ),
@@ -155,6 +179,7 @@ rule leak_check:
 
 rule number_changes:
     input:
+        code=package_code("../scripts/number_changes.py"),
         manifest="results/provenance/numbers.json",
         accepted="manuscript/accepted-numbers.json",
     output:

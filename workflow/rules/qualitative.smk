@@ -4,6 +4,7 @@
 
 rule qualitative:
     input:
+        code=package_code("../scripts/qualitative.py"),
         qdpx="results/deid/coding.qdpx",
         interviews="results/deid/interviews.csv",
         participants="results/deid/participants.csv",
@@ -29,6 +30,7 @@ rule qualitative:
 
 rule survey:
     input:
+        code=package_code("../scripts/survey.py"),
         survey="results/deid/survey.csv",
         codebook=CODEBOOK,
     output:

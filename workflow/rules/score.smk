@@ -4,6 +4,7 @@
 
 rule score_measures:
     input:
+        code=package_code("../scripts/score_measures.py"),
         questionnaire="results/deid/{timepoint}.csv",
         participants="results/deid/participants.csv",
         measures="config/measures.yaml",
@@ -21,9 +22,10 @@ rule score_measures:
 
 rule merge_scores:
     input:
-        expand(
+        tables=expand(
             "results/scores/{timepoint}_{site}.csv", timepoint=TIMEPOINTS, site=SITES
         ),
+        code=package_code("../scripts/merge_tables.py"),
     output:
         scores="results/scores/scores.csv",
     log:
@@ -34,6 +36,7 @@ rule merge_scores:
 
 rule reliability:
     input:
+        code=package_code("../scripts/reliability.py"),
         questionnaire="results/deid/{timepoint}.csv",
         measures="config/measures.yaml",
         schema="workflow/schemas/measures.schema.yaml",

@@ -3,6 +3,7 @@
 
 rule validate_raw:
     input:
+        code=package_code("../scripts/validate_raw.py"),
         raw=raw_files(),
         codebook=CODEBOOK,
         measures="config/measures.yaml",

@@ -12,7 +12,8 @@ from selfcare.runner import LOG, run
 
 def main(smk):
     registers = {Path(p).stem: io.read_csv(p) for p in smk.input.registers}
-    index = deid.build_leak_index(leaks.register_identifiers(registers), set(smk.params.ignore_words))
+    corrections = io.read_csv(smk.input.corrections[0]) if len(smk.input.corrections) else None
+    index = deid.build_leak_index(leaks.register_identifiers(registers, corrections), set(smk.params.ignore_words))
     own = {str(Path(smk.output.report)), str(Path(smk.log[0]))}
     files = [p for p in io.list_files("results") if str(p) not in own]
     texts = {}

@@ -7,7 +7,7 @@ from selfcare.runner import run
 
 
 def main(smk):
-    frames = [io.read_table(p) for p in smk.input]
+    frames = [io.read_table(p) for p in smk.input.tables]
     io.write_csv(smk.output[0], pd.concat(frames, ignore_index=True))
 
 

@@ -14,6 +14,7 @@ that rounds to zero never carries a minus sign. Missing values (``None``,
 
 from __future__ import annotations
 
+import datetime
 import math
 import numbers
 from decimal import ROUND_HALF_UP, Context, Decimal
@@ -37,6 +38,7 @@ __all__ = [
     "fmt_range",
     "fmt_count_pct",
     "fmt_est_ci",
+    "fmt_month_year",
     "format_baseline_table",
 ]
 
@@ -598,6 +600,45 @@ def fmt_est_ci(
         else f"{fmt_pct(_to_decimal(level).scaleb(2).normalize(), 0, c)} CI "
     )
     return f"{head} ({label}{fmt_ci(lo, hi, decimals, c)})"
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def fmt_month_year(x: Any, cfg: Mapping[str, Any] | None) -> str:
+    """Format a date as month and year: ``"October 2007"``.
+
+    Parameters
+    ----------
+    x : datetime.date, datetime.datetime, ISO date text or missing
+        The date (YAML reads ``2007-10-01`` as a ``datetime.date``).
+    cfg : mapping or None
+        Formatting configuration (``missing``).
+
+    Returns
+    -------
+    str
+        English month name and four-digit year, independent of the locale.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is neither a date nor an ISO ``YYYY-MM-DD`` text.
+    """
+    c = format_config(cfg)
+    if x is None or is_missing(x):
+        return c["missing"]
+    if isinstance(x, str):
+        try:
+            x = datetime.date.fromisoformat(x.strip())
+        except ValueError:
+            raise ValueError(f"not an ISO date (YYYY-MM-DD): {x!r}") from None
+    if not isinstance(x, datetime.date):
+        raise ValueError(f"a date is needed, not {type(x).__name__}")
+    return f"{_MONTHS[x.month - 1]} {x.year:04d}"
 
 
 def _level_label(level: Any, open_ended: bool, c: Mapping[str, Any]) -> str:

@@ -38,13 +38,29 @@ class LeakError(RuntimeError):
         )
 
 
-def register_identifiers(registers: Mapping[str, pd.DataFrame]) -> list[dict[str, str]]:
-    """Records ``{"type", "value"}`` of every identifier in the registers."""
+def register_identifiers(
+    registers: Mapping[str, pd.DataFrame], corrections: pd.DataFrame | None = None
+) -> list[dict[str, str]]:
+    """Records ``{"type", "value"}`` of every identifier in the registers.
+
+    Parameters
+    ----------
+    registers : mapping
+        Raw register tables (participants, interviewees).
+    corrections : pandas.DataFrame, optional
+        The documented corrections: a corrected identifier (say, a misspelt
+        name put right) is looked for as well as the value it replaced.
+    """
     records = []
     for frame in registers.values():
         for col, kind in REGISTER_COLUMNS.items():
             if col in frame.columns:
                 records += [{"type": kind, "value": str(v)} for v in frame[col].dropna() if str(v).strip()]
+    if corrections is not None and len(corrections):
+        for _, c in corrections.iterrows():
+            kind = REGISTER_COLUMNS.get(str(c["column"]))
+            if kind and pd.notna(c["new_value"]) and str(c["new_value"]).strip():
+                records.append({"type": kind, "value": str(c["new_value"])})
     return records
 
 

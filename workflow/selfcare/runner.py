@@ -44,7 +44,7 @@ def describe_error(exc: BaseException) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     last = frames[-1] if frames else None
     ours = [f for f in frames if "/selfcare/" in f.filename or "/scripts/" in f.filename]
-    raised_here = last is not None and "/selfcare/" in last.filename
+    raised_here = last is not None and ("/selfcare/" in last.filename or "/scripts/" in last.filename)
     where = ours[-1] if ours else last
     loc = f" (in {where.filename.rsplit('/', 1)[-1]}, line {where.lineno})" if where else ""
     if raised_here:

@@ -7,7 +7,8 @@ The manuscript (``index.qmd``) quotes numbers only through Quarto shortcodes
 * :func:`check_var_keys` fails on a shortcode whose key is not in the
   registry (Quarto itself only warns);
 * :func:`check_no_hand_typed_digits` fails on digits typed by hand in a
-  section that must be fully generated (e.g. the executive summary);
+  section that must be fully generated (the sections of
+  :data:`CHECKED_SECTIONS`: the executive summary and the methods);
 * :func:`substitute_vars` performs the substitution for the pandoc fallback;
 * :func:`expand_includes` inlines ``{{< include path >}}`` files, so that the
   checks above also see the shortcodes of generated table and figure snippets;
@@ -511,6 +512,19 @@ def find_hand_typed_digits(
     return found
 
 
+#: Sections of ``index.qmd`` that may hold no hand-typed number, each with the
+#: regular expressions of the tokens with digits it may hold all the same. Those
+#: tokens are names, not numbers from data or configuration: instrument and
+#: algorithm names. Keep this list short and explicit.
+CHECKED_SECTIONS: dict[str, tuple[str, ...]] = {
+    "Executive summary": (),
+    "Methods": (
+        r"CSQ-8",  # Client Satisfaction Questionnaire, 8-item version: an instrument name
+        r"HMAC-SHA256",  # the keyed hash of the pseudonyms: an algorithm name
+    ),
+}
+
+
 def check_no_hand_typed_digits(
     section_text: str,
     first_line_no: int,
@@ -702,12 +716,20 @@ def html_visible_text(html: str) -> str:
     return (body if body is not None else root).text_content()
 
 
+def _bounded(needle: str) -> re.Pattern[str]:
+    """``needle`` as a whole token: "0.01" must not match inside "0.018" or "10.01"."""
+    before = r"(?<![0-9.])" if needle[:1].isdigit() else (r"(?<!\w)" if needle[:1].isalnum() else "")
+    after = r"(?![0-9])" if needle[-1:].isdigit() else (r"(?!\w)" if needle[-1:].isalnum() else "")
+    return re.compile(before + re.escape(needle) + after)
+
+
 def _present(needle: str, haystack: str) -> bool:
-    """Whether ``needle`` occurs in ``haystack``, also when all whitespace is ignored."""
-    if needle in haystack:
+    """Whether ``needle`` occurs in ``haystack`` as a whole token, also when all
+    whitespace is ignored (line breaks inside a number in PDF text)."""
+    if _bounded(needle).search(haystack):
         return True
     squeeze = re.compile(r"\s+")
-    return squeeze.sub("", needle) in squeeze.sub("", haystack)
+    return bool(_bounded(squeeze.sub("", needle)).search(squeeze.sub("", haystack)))
 
 
 def check_values_rendered(displays: Mapping[str, str], html_text: str, pdf_text: str) -> None:

@@ -1,0 +1,16 @@
+"""Rule config_numbers: the numbers the manuscript quotes from the configuration."""
+
+from selfcare import confignumbers, io
+from selfcare.runner import LOG, attach_provenance, run
+
+
+def main(smk):
+    # the configuration as this run sees it (--configfile / --config overrides included)
+    records = confignumbers.config_records(
+        dict(smk.params.config), io.read_yaml(smk.input.measures), io.read_yaml(smk.input.simulation)
+    )
+    io.write_json(smk.output.numbers, attach_provenance(records, smk.rule, smk.output.numbers, smk.input))
+    LOG.info("%d configuration numbers", len(records))
+
+
+run(snakemake, main)  # noqa: F821 - injected by Snakemake
