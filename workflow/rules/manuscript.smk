@@ -102,6 +102,7 @@ rule tables:
         changes="results/report/number_changes.csv",
         published="config/published.yaml",
         framework="config/framework.yaml",
+        measures="config/measures.yaml",
     output:
         directory("results/manuscript/tables"),
     log:

@@ -8,30 +8,22 @@ from selfcare.runner import run
 
 def main(smk):
     i = smk.input
-    f = smk.params.formatting
-    framework = io.read_yaml(i.framework)
-    manifest = io.read_json(i.manifest)
-    by_key = {m["key"]: m for m in manifest}
     read = io.read_table
-    out = {
-        "table1": tables.table1_md(read(i.table1)),
-        "flow": tables.flow_md(read(i.flow)),
-        "change": tables.change_md(read(i.change), f),
-        "service_use": tables.service_use_md([read(p) for p in i.service_use], f),
-        "models": tables.models_md(read(i.ancova), read(i.satisfaction), read(i.engagement), f),
-        "reliability": tables.reliability_md(read(i.reliability[0]), read(i.reliability[1]), f),
-        "qual_counts": tables.qual_counts_md(read(i.counts), framework),
-        "quotes": tables.quotes_md(read(i.quotes), framework),
-        "survey": tables.survey_md(read(i.response), read(i.binary), read(i.likert), f),
-        "reproduction": tables.reproduction_md(io.read_yaml(i.published), by_key, read(i.table1_check), f),
-        "table1_check": tables.table1_check_md(read(i.table1_check), f),
-        "provenance": tables.provenance_md(manifest),
-        "figures_provenance": tables.figures_provenance_md(io.read_json(i.figures)),
-        "changes": tables.changes_md(read(i.changes)),
+    results = {
+        "table1": read(i.table1), "table1_check": read(i.table1_check), "flow": read(i.flow),
+        "change": read(i.change), "service_use": [read(p) for p in i.service_use], "ancova": read(i.ancova),
+        "satisfaction": read(i.satisfaction), "engagement": read(i.engagement),
+        "reliability_baseline": read(i.reliability[0]), "reliability_followup": read(i.reliability[1]),
+        "code_counts": read(i.counts), "quotes": read(i.quotes), "survey_response": read(i.response),
+        "survey_binary": read(i.binary), "survey_likert": read(i.likert), "changes": read(i.changes),
     }
-    folder = Path(smk.output[0])
+    manifest = io.read_json(i.manifest)
+    out = tables.build_all(
+        results, {"formatting": smk.params.formatting}, io.read_yaml(i.published), io.read_yaml(i.framework),
+        {m["key"]: m for m in manifest}, manifest, io.read_json(i.figures), io.read_yaml(i.measures),
+    )
     for name, text in out.items():
-        io.write_text(folder / f"{name}.md", text)
+        io.write_text(Path(smk.output[0]) / f"{name}.md", text)
 
 
 run(snakemake, main)  # noqa: F821 - injected by Snakemake

@@ -10,20 +10,12 @@ from selfcare.runner import LOG, run
 def main(smk):
     stage = Path(smk.input.html).parent / "stage"
     text = trace.expand_includes(io.read_text(smk.input.qmd), lambda rel: io.read_text(stage / rel))
-    manifest = io.read_json(smk.input.manifest)
-    by_key = {m["key"]: m for m in manifest}
-    info = io.read_json(smk.input.info)
-    by_key.update(provenance.build_records(info, smk.input.info))
-    trace.check_var_keys(text, set(by_key), smk.input.qmd)
-    for heading, allow in trace.CHECKED_SECTIONS.items():
-        section, first = trace.extract_section(text, heading)
-        trace.check_no_hand_typed_digits(section, first, smk.input.qmd, allow)
-    table = trace.trace_table(text, "Executive summary", by_key)
-    displays = {k: by_key[k]["display"] for k, _ in trace.find_var_keys(text)}
-    html = io.read_text(smk.input.html)
-    pdf = render.pdf_text(io.read_bytes(smk.input.pdf))
-    trace.check_values_rendered(displays, trace.html_visible_text(html), pdf)
-    LOG.info("traced %d executive-summary numbers; %d values found in HTML and PDF", len(table), len(displays))
+    by_key = {m["key"]: m for m in io.read_json(smk.input.manifest)}
+    by_key.update(provenance.build_records(io.read_json(smk.input.info), smk.input.info))
+    table = trace.run_trace_check(
+        text, smk.input.qmd, by_key, io.read_text(smk.input.html), render.pdf_text(io.read_bytes(smk.input.pdf))
+    )
+    LOG.info("traced %d executive-summary numbers", len(table))
     io.write_csv(smk.output.trace, table)
 
 

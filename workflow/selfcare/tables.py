@@ -1386,7 +1386,8 @@ def build_all(
         ``satisfaction``, ``engagement``, ``reliability_baseline``,
         ``reliability_followup``, ``code_counts``, ``quotes``,
         ``survey_response``, ``survey_binary``, ``survey_likert``,
-        ``table1_check``.
+        ``table1_check`` and ``changes`` (the number changes since the
+        accepted version).
     config : mapping
         Workflow configuration (``formatting`` is used).
     published, framework, measures : mapping
@@ -1420,6 +1421,7 @@ def build_all(
         "table1_check": table1_check_md(results["table1_check"], fcfg),
         "provenance": provenance_md(manifest),
         "figures_provenance": figures_provenance_md(figs),
+        "changes": changes_md(results.get("changes")),
     }
 
 

@@ -769,3 +769,49 @@ def check_values_rendered(displays: Mapping[str, str], html_text: str, pdf_text:
             f"{len(problems)} registry value(s) missing from the rendered manuscript:\n"
             + "\n".join(problems)
         )
+
+
+def run_trace_check(
+    qmd_text: str,
+    qmd_name: str,
+    records_by_key: Mapping[str, Mapping[str, Any]],
+    html_text: str,
+    pdf_text: str,
+) -> pd.DataFrame:
+    """The whole trace check of a rendered manuscript.
+
+    (a) every var key is known; (b) no hand-typed digit in the checked
+    sections (:data:`CHECKED_SECTIONS`); (c) every value the document quotes
+    appears, as a whole token, in the HTML and in the PDF text; (d) the trace
+    table of the executive summary.
+
+    Parameters
+    ----------
+    qmd_text : str
+        The manuscript source with its includes expanded.
+    qmd_name : str
+        Its file name (for messages).
+    records_by_key : mapping
+        Registry records (``display``, ``rule``, ``output``) by key.
+    html_text : str
+        The rendered HTML.
+    pdf_text : str
+        Text extracted from the rendered PDF.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The trace table (see :func:`trace_table`).
+
+    Raises
+    ------
+    TraceError
+        The first check that fails, naming key, line and sentence.
+    """
+    check_var_keys(qmd_text, set(records_by_key), qmd_name)
+    for heading, allow in CHECKED_SECTIONS.items():
+        section, first = extract_section(qmd_text, heading)
+        check_no_hand_typed_digits(section, first, qmd_name, allow)
+    displays = {k: records_by_key[k]["display"] for k, _ in find_var_keys(qmd_text)}
+    check_values_rendered(displays, html_visible_text(html_text), pdf_text)
+    return trace_table(qmd_text, "Executive summary", records_by_key)
