@@ -601,3 +601,10 @@ def test_enforce_k_reports_when_not_reached_and_stops_early():
         deid.enforce_k(
             df, ["site", "age_band"], 3, [{"column": "nope", "suppress": True}]
         )
+
+
+@pytest.mark.parametrize("spoken", ["June the 20th", "june the 3rd, 2008", "the 20th of June"])
+def test_spoken_dates_are_scrubbed(spoken):
+    res = deid.scrub_text(f"I last saw her {spoken}, I think.", deid.build_name_matcher([]))
+    assert res.counts["DATE"] == 1
+    assert "20th" not in res.text and "3rd" not in res.text

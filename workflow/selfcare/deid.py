@@ -914,10 +914,10 @@ _DATE_RE = re.compile(
     + r"(?:\s+of)?\s+"
     + _MONTH
     + r"\b(?:,?\s+(?:\d{4}|'\d{2})(?!\d))?"
-    # March 12th 2008, March 12, 2008, May 3
+    # March 12th 2008, March 12, 2008, May 3, June the 20th
     r"|\b"
     + _MONTH
-    + r"\s+"
+    + r"\s+(?:the\s+)?"
     + _DAY.format(g="d2")
     + r"(?:,?\s+\d{4}(?!\d))?"
     # March 2008
