@@ -458,3 +458,13 @@ def test_demo_key_is_the_bare_key_and_recognised_on_any_channel(inputs):
 def test_real_key_accepted_for_real_data(inputs):
     key, source = deid.load_key(OTHER_KEY.decode(), None, inputs["demo_text"], synthetic=False)
     assert (key, source) == (OTHER_KEY, "env")
+
+
+def test_choose_key_refuses_a_key_file_inside_the_repository(repo_root):
+    from selfcare.deidentify import choose_key
+
+    inside = str(repo_root / "config" / "secret.key")
+    with pytest.raises(deid.PseudonymKeyError):
+        choose_key(None, inside, "x" * 64, None, False, str(repo_root))
+    key, source = choose_key(None, "/elsewhere/secret.key", "k" * 64, None, False, str(repo_root))
+    assert source == "file" and key == b"k" * 64

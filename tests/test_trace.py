@@ -236,7 +236,7 @@ def test_checks_see_var_keys_in_included_files():
 def test_checked_sections_of_the_manuscript_hold_no_hand_typed_digits(repo_root):
     from selfcare.trace import CHECKED_SECTIONS
 
-    assert {"Executive summary", "Methods"} <= set(CHECKED_SECTIONS)
+    assert {"Executive summary", "Methods", "Results", "Discussion", "Reproduction check"} <= set(CHECKED_SECTIONS)
     qmd = (repo_root / "manuscript" / "index.qmd").read_text(encoding="utf-8")
     for heading, allow in CHECKED_SECTIONS.items():
         text, first = extract_section(qmd, heading)
@@ -248,10 +248,10 @@ def test_methods_allow_list_accepts_the_listed_names_only():
 
     text = (
         "# Methods\n\nThe CSQ-8 and HMAC-SHA256 are names.\n"
-        "At least 80% of items; the CSQ-9 and SHA-256 are not allowed.\n"
+        "At least 80% of items; the CSQ-9 and SHA-512 are not allowed.\n"
     )
     hits = find_hand_typed_digits(text, 1, CHECKED_SECTIONS["Methods"])
-    assert [h["token"] for h in hits] == ["80%", "CSQ-9", "SHA-256"]
+    assert [h["token"] for h in hits] == ["80%", "CSQ-9", "SHA-512"]
     assert CHECKED_SECTIONS["Executive summary"] == ()
 
 

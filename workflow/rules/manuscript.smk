@@ -41,6 +41,7 @@ rule figures:
         "results/logs/figures.log",
     params:
         names=FIGURES,
+        script=lambda w: rule_scripts()["figures"],
         analysis=analysis_params("ancova", "satisfaction", "engagement"),
     script:
         "../scripts/figures.py"

@@ -3,8 +3,8 @@
 import os
 from pathlib import Path
 
-from selfcare import deid, io
-from selfcare.deidentify import deidentify
+from selfcare import io
+from selfcare.deidentify import choose_key, deidentify
 from selfcare.runner import LOG, run
 
 
@@ -13,15 +13,15 @@ def main(smk):
     cfg = smk.params.cfg
     package = io.read_json(smk.input.codebook)
     synthetic = bool(package.get("synthetic", False))
-    key_file = cfg["key_file"]
-    if key_file:
-        deid.check_key_file_location(Path(key_file).resolve(), Path.cwd().resolve())
+    key_file = str(Path(cfg["key_file"]).resolve()) if cfg["key_file"] else None
     demo = raw / cfg["demo_key_file"]
-    key, source = deid.load_key(
+    key, source = choose_key(
         os.environ.get(cfg["key_env"]),
+        key_file,
         io.read_text(key_file) if key_file else None,
         io.read_text(demo) if demo.exists() else None,
         synthetic,
+        str(Path.cwd().resolve()),
     )
     LOG.info("pseudonymisation key from %s (synthetic data: %s)", source, synthetic)
     paths = {r["name"]: r["path"] for r in package["resources"]}

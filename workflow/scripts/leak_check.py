@@ -16,15 +16,11 @@ def main(smk):
     index = deid.build_leak_index(leaks.register_identifiers(registers, corrections), set(smk.params.ignore_words))
     own = {str(Path(smk.output.report)), str(Path(smk.log[0]))}
     files = [p for p in io.list_files("results") if str(p) not in own]
-    texts = {}
-    for p in files:
-        texts[str(p)] = leaks.extractable_text(p.suffix.lower(), io.read_bytes(p))
+    texts = {str(p): leaks.extractable_text(p.suffix.lower(), io.read_bytes(p)) for p in files}
     report = leaks.scan_outputs(texts, index)
     LOG.info("leak check: %d files scanned, %d skipped (images)", report["files_scanned"], report["files_skipped"])
     if report["hits"]:
-        io.write_json(smk.output.report, report)
         raise leaks.LeakError(report)
     io.write_json(smk.output.report, report)
-
 
 run(snakemake, main)  # noqa: F821 - injected by Snakemake

@@ -39,6 +39,38 @@ class AllowListError(ValueError):
     """A raw column is not in the de-identification allow-list."""
 
 
+def choose_key(
+    env_value: str | None,
+    key_file: str | None,
+    key_file_text: str | None,
+    demo_key_text: str | None,
+    synthetic: bool,
+    repo_root: str,
+) -> tuple[bytes, str]:
+    """The pseudonymisation key for this run, and where it came from.
+
+    A configured key file must lie outside the repository; then
+    :func:`selfcare.deid.load_key` decides (environment variable, key file,
+    or the demo key for synthetic data only).
+
+    Parameters
+    ----------
+    env_value : str or None
+        Value of the key's environment variable.
+    key_file : str or None
+        Absolute path of the configured key file.
+    key_file_text, demo_key_text : str or None
+        Their contents.
+    synthetic : bool
+        Whether the codebook marks the data synthetic.
+    repo_root : str
+        Absolute path of the repository.
+    """
+    if key_file:
+        deid.check_key_file_location(key_file, repo_root)
+    return deid.load_key(env_value, key_file_text, demo_key_text, synthetic)
+
+
 def check_allowlist(tables: Mapping[str, pd.DataFrame], allowlist: Mapping[str, Mapping[str, str]], items: set[str]) -> None:
     """Refuse any raw column that the allow-list does not name.
 

@@ -1519,3 +1519,32 @@ __all__ = [
     "survey_figure",
     "theme_heatmap",
 ]
+
+
+def figure_record(
+    name: str, png_path: str, png_sha256: str, alt_text: str, rule: str, script: str, inputs: Mapping[str, str]
+) -> dict[str, Any]:
+    """Provenance of one figure: file and hash, alt text, rule, script and hashed inputs.
+
+    Parameters
+    ----------
+    name : str
+        Figure name.
+    png_path, png_sha256 : str
+        The PNG and its SHA-256.
+    alt_text : str
+        The figure's alt text.
+    rule, script : str
+        The rule that drew it and its script.
+    inputs : mapping
+        Input path -> SHA-256.
+    """
+    return {
+        "name": name, "file": png_path, "sha256": png_sha256, "alt": alt_text, "rule": rule, "script": script,
+        "inputs": [{"path": p, "sha256": h} for p, h in sorted(inputs.items())],
+    }
+
+
+def caption_of(entry: Any) -> str:
+    """The caption of a ``manuscript/figures.yaml`` entry (a string or ``{caption, ...}``)."""
+    return entry["caption"] if isinstance(entry, Mapping) else str(entry)
