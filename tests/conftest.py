@@ -1,6 +1,6 @@
 """Shared fixtures: the repository root, its configuration files, and the
 shipped SYNTHETIC raw hand-over (resources/synthetic/) read through
-selfcare.io.
+selfcare.core.io.
 
 Fixtures that return shipped content are read-only views: tests that need a
 malformed variant copy them first (``dict(shipped_files)``,
@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pytest
-
-from selfcare import deid
-from selfcare import io as sio
+from selfcare.core import io as sio
+from selfcare.deidentify.leaks import LeakIndex, build_leak_index
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RAW_DIR = REPO_ROOT / "resources" / "synthetic"
@@ -70,7 +69,7 @@ def package(_package: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def raw_tables(shipped_files: Mapping[str, bytes], _package: dict[str, Any]) -> dict[str, Any]:
-    """Every shipped CSV resource parsed as strings (selfcare.io.parse_csv_text),
+    """Every shipped CSV resource parsed as strings (selfcare.core.io.parse_csv_text),
     by resource name. Shared frames: copy them before modifying."""
     out = {}
     for res in _package["resources"]:
@@ -94,8 +93,8 @@ REGISTER_IDENTIFIERS = {
 
 
 @pytest.fixture(scope="session")
-def register_leak_index(raw_tables: dict[str, Any]) -> deid.LeakIndex:
-    """Leak index (selfcare.deid.build_leak_index) of every identifier in the
+def register_leak_index(raw_tables: dict[str, Any]) -> LeakIndex:
+    """Leak index (selfcare.deidentify.leaks.build_leak_index) of every identifier in the
     shipped registers (participants and interviewees)."""
     records = [
         {"type": kind, "value": value}
@@ -103,6 +102,6 @@ def register_leak_index(raw_tables: dict[str, Any]) -> deid.LeakIndex:
         for column, kind in columns.items()
         for value in raw_tables[table][column].dropna()
     ]
-    index = deid.build_leak_index(records)
+    index = build_leak_index(records)
     assert min(index.sizes.values()) > 0, "the leak index is missing an identifier type"
     return index

@@ -1,5 +1,6 @@
 # Shared definitions: config validation against workflow/schemas/ (unknown keys
 # rejected), the raw-file list from the hand-over's codebook, and paths.
+import functools
 import json
 
 import yaml
@@ -78,15 +79,21 @@ def corrections_file():
     ]
 
 
+@functools.cache
+def package_sources():
+    """Every module of the package by dotted name, read once per invocation."""
+    from selfcare.core.io import read_package_sources
+
+    return read_package_sources("workflow/selfcare")
+
+
 def package_code(script):
     """The package modules a rule's script imports (followed through the
     package), as inputs: editing one reruns exactly the rules that use it,
     which Snakemake's own script tracking (the script file only) would miss."""
-    from selfcare.provenance import imported_modules
+    from selfcare.report.provenance import imported_modules, module_path, package_names
 
-    package = Path("workflow/selfcare")
-    modules = {
-        p.stem: p.read_text(encoding="utf-8") for p in sorted(package.glob("*.py"))
-    }
+    modules = package_sources()
     source = (Path("workflow/rules") / script).read_text(encoding="utf-8")
-    return [str(package / f"{m}.py") for m in imported_modules(source, modules)]
+    packages = package_names(modules)
+    return sorted(module_path(m, packages) for m in imported_modules(source, modules))

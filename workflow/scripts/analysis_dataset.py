@@ -1,8 +1,8 @@
 """Rule analysis_dataset: one row per participant for every analysis."""
 
-from selfcare import io
-from selfcare.analysis import build_dataset
-from selfcare.runner import LOG, run
+from selfcare.analysis.dataset import build_dataset
+from selfcare.core import io
+from selfcare.core.runner import LOG, run
 
 
 def main(smk):

@@ -1,8 +1,8 @@
 """Rule ancova: medication choice and 9-month outcomes, adjusted for baseline."""
 
-from selfcare import io
-from selfcare.analysis import ancova_models
-from selfcare.runner import attach_provenance, run
+from selfcare.analysis.steps import ancova_models
+from selfcare.core import io
+from selfcare.core.runner import attach_provenance, run
 
 
 def main(smk):

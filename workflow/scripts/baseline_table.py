@@ -1,8 +1,8 @@
 """Rule baseline_table: Table 1 by site, its tests, and the published check."""
 
-from selfcare import io
-from selfcare.analysis import baseline_characteristics
-from selfcare.runner import attach_provenance, run
+from selfcare.analysis.steps import baseline_characteristics
+from selfcare.core import io
+from selfcare.core.runner import attach_provenance, run
 
 
 def main(smk):

@@ -1,10 +1,9 @@
 """Rule change_summary: all pre-post comparisons and how many were significant."""
 
 import pandas as pd
-
-from selfcare import io
-from selfcare.analysis import significance_summary
-from selfcare.runner import attach_provenance, run
+from selfcare.analysis.steps import significance_summary
+from selfcare.core import io
+from selfcare.core.runner import attach_provenance, run
 
 
 def main(smk):

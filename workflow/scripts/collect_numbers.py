@@ -5,25 +5,26 @@ its rule, output file, script and package modules, and the jobs' inputs, all
 with sha256).
 """
 
-from pathlib import Path
-
-from selfcare import io, provenance, registry, tables
-from selfcare.runner import LOG, attach_provenance, run
+from selfcare.core import io
+from selfcare.core.runner import LOG, attach_provenance, run
+from selfcare.report import provenance, registry
+from selfcare.report.tables.published import published_records
 
 PACKAGE = "workflow/selfcare"
+PACKAGE_ROOT = "workflow"
 
 
 def main(smk):
     fragments = [(p, io.read_json(p)) for p in smk.input.fragments]
-    published = tables.published_records(io.read_yaml(smk.input.published), smk.params.formatting)
+    published = published_records(io.read_yaml(smk.input.published), smk.params.formatting)
     fragments.append((smk.input.published, attach_provenance(published, smk.rule, smk.input.published, [smk.input.published])))
     scripts = dict(smk.params.rule_scripts)
     records, info, paths = provenance.assemble(
         registry.merge_fragments(fragments),
         scripts,
         {s: io.read_text(s) for s in sorted(set(scripts.values()))},
-        {p.stem: io.read_text(p) for p in sorted(Path(PACKAGE).glob("*.py"))},
-        PACKAGE,
+        io.read_package_sources(PACKAGE),
+        PACKAGE_ROOT,
     )
     manifest = registry.provenance_manifest(records, {p: io.sha256_file(p) for p in paths}, info)
     io.write_yaml(smk.output.variables, registry.quarto_variables(records))

@@ -1,7 +1,8 @@
 """Rule config_numbers: the numbers the manuscript quotes from the configuration."""
 
-from selfcare import confignumbers, io
-from selfcare.runner import LOG, attach_provenance, run
+from selfcare.core import io
+from selfcare.core.runner import LOG, attach_provenance, run
+from selfcare.report import confignumbers
 
 
 def main(smk):

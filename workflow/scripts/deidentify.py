@@ -3,9 +3,10 @@
 import os
 from pathlib import Path
 
-from selfcare import io
-from selfcare.deidentify import choose_key, deidentify
-from selfcare.runner import LOG, run
+from selfcare.core import io
+from selfcare.core.runner import LOG, run
+from selfcare.deidentify.keys import choose_key
+from selfcare.deidentify.pipeline import deidentify
 
 
 def main(smk):

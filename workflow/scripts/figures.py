@@ -1,14 +1,20 @@
 """Rule figures: every figure of the report as PNG, with alt text and a snippet."""
 
-from selfcare import figures, io
-from selfcare.runner import LOG, run
+from selfcare.core import io
+from selfcare.core.runner import LOG, run
+from selfcare.report.figures.build import (
+    all_figures,
+    caption_of,
+    figure_record,
+    figure_snippet,
+)
 
 TABLES = ("flow", "change", "dataset", "ancova", "satisfaction", "engagement", "counts", "survey", "scores")
 
 
 def main(smk):
     measures = io.read_yaml(smk.input.measures)
-    made = figures.all_figures(
+    made = all_figures(
         {k: io.read_table(smk.input[k]) for k in TABLES},
         io.read_yaml(smk.input.framework),
         {k: m["label"] for k, m in measures["measures"].items()},
@@ -20,8 +26,8 @@ def main(smk):
     for name, png, snippet in zip(smk.params.names, smk.output.png, smk.output.snippets):
         data, alt = made[name]
         io.write_bytes(png, data)
-        io.write_text(snippet, figures.figure_snippet(name, figures.caption_of(captions[name]), alt))
-        manifest.append(figures.figure_record(name, png, io.sha256_file(png), alt, smk.rule, smk.params.script, inputs))
+        io.write_text(snippet, figure_snippet(name, caption_of(captions[name]), alt))
+        manifest.append(figure_record(name, png, io.sha256_file(png), alt, smk.rule, smk.params.script, inputs))
     LOG.info("%d figures written", len(manifest))
     io.write_json(smk.output.manifest, manifest)
 

@@ -6,14 +6,16 @@ count, never the value.
 
 from pathlib import Path
 
-from selfcare import deid, io, leaks
-from selfcare.runner import LOG, run
+from selfcare.core import io
+from selfcare.core.runner import LOG, run
+from selfcare.deidentify import leaks
+from selfcare.deidentify.leaks import build_leak_index
 
 
 def main(smk):
     registers = {Path(p).stem: io.read_csv(p) for p in smk.input.registers}
     corrections = io.read_csv(smk.input.corrections[0]) if len(smk.input.corrections) else None
-    index = deid.build_leak_index(leaks.register_identifiers(registers, corrections), set(smk.params.ignore_words))
+    index = build_leak_index(leaks.register_identifiers(registers, corrections), set(smk.params.ignore_words))
     own = {str(Path(smk.output.report)), str(Path(smk.log[0]))}
     files = [p for p in io.list_files("results") if str(p) not in own]
     texts = {str(p): leaks.extractable_text(p.suffix.lower(), io.read_bytes(p)) for p in files}

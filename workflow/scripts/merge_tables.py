@@ -1,9 +1,8 @@
 """Rules merging per-job tables (same columns) into one table, in input order."""
 
 import pandas as pd
-
-from selfcare import io
-from selfcare.runner import run
+from selfcare.core import io
+from selfcare.core.runner import run
 
 
 def main(smk):

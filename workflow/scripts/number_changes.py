@@ -1,8 +1,8 @@
 """Rule number_changes: every reported number that moved since the accepted version."""
 
-from selfcare import io
-from selfcare.changes import number_changes
-from selfcare.runner import LOG, run
+from selfcare.core import io
+from selfcare.core.runner import LOG, run
+from selfcare.report.changes import number_changes
 
 
 def main(smk):

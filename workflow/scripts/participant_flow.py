@@ -1,8 +1,8 @@
 """Rule participant_flow: referral to analysis per site, every record counted."""
 
-from selfcare import io
-from selfcare.analysis import participant_flow
-from selfcare.runner import attach_provenance, run
+from selfcare.analysis.steps import participant_flow
+from selfcare.core import io
+from selfcare.core.runner import attach_provenance, run
 
 
 def main(smk):

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from selfcare import io, provenance, render
-from selfcare.runner import LOG, run
+from selfcare.core import io
+from selfcare.core.runner import LOG, run
+from selfcare.report import provenance, render
 
 
 def main(smk):

@@ -1,8 +1,8 @@
 """Rule satisfaction_model: regression model named in config (analysis section)."""
 
-from selfcare import io
-from selfcare.analysis import satisfaction_model
-from selfcare.runner import attach_provenance, run
+from selfcare.analysis.steps import satisfaction_model
+from selfcare.core import io
+from selfcare.core.runner import attach_provenance, run
 
 
 def main(smk):

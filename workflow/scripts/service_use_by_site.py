@@ -1,8 +1,8 @@
 """Rule service_use_by_site: one site's analysis (a separate job per site)."""
 
-from selfcare import io
-from selfcare.analysis import service_use_by_site
-from selfcare.runner import attach_provenance, run
+from selfcare.analysis.steps import service_use_by_site
+from selfcare.core import io
+from selfcare.core.runner import attach_provenance, run
 
 
 def main(smk):

@@ -1,7 +1,8 @@
 """Rule survey: response rate and item summaries of the national survey."""
 
-from selfcare import io, survey
-from selfcare.runner import attach_provenance, run
+from selfcare.core import io
+from selfcare.core.runner import attach_provenance, run
+from selfcare.survey import summary as survey
 
 
 def main(smk):

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from selfcare import io, tables
-from selfcare.runner import run
+from selfcare.core import io
+from selfcare.core.runner import run
+from selfcare.report.tables.build import build_all
 
 
 def main(smk):
@@ -18,7 +19,7 @@ def main(smk):
         "survey_binary": read(i.binary), "survey_likert": read(i.likert), "changes": read(i.changes),
     }
     manifest = io.read_json(i.manifest)
-    out = tables.build_all(
+    out = build_all(
         results, {"formatting": smk.params.formatting}, io.read_yaml(i.published), io.read_yaml(i.framework),
         {m["key"]: m for m in manifest}, manifest, io.read_json(i.figures), io.read_yaml(i.measures),
     )

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from selfcare import io, validate
-from selfcare.runner import LOG, run
+from selfcare.core import io
+from selfcare.core.runner import LOG, run
+from selfcare.raw import validate
 
 
 def main(smk):

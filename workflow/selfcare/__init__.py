@@ -1,7 +1,11 @@
 """selfcare: a reproducible workflow for Gillard et al. (2010).
 
-The package holds all logic of the workflow as pure, tested functions; only
-:mod:`selfcare.io` touches files.
+The package holds all logic of the workflow as pure, tested functions, one
+subpackage per stage named like the rule files (``raw``, ``deidentify``,
+``scoring``, ``analysis``, ``qualitative``, ``survey``, ``report``), a shared
+core (:mod:`selfcare.core`: file I/O and the script runner), the REFI-QDA
+format (:mod:`selfcare.refiqda`), and the simulator apart
+(:mod:`selfcare.synth`). Only :mod:`selfcare.core.io` touches files.
 """
 
 __version__ = "0.1.0"

@@ -22,6 +22,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from selfcare.deidentify.keys import load_key
+from selfcare.deidentify.leaks import build_leak_index, scan_text
+from selfcare.scoring.measures import check_measures
+from selfcare.scoring.score import score_measures
+
 TARGETS = {"validate": 5.0, "deidentify": 10.0, "score": 2.0, "leak_scan_5MB": 5.0, "calibration_replicate": 2.0}
 
 
@@ -33,8 +38,10 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def main() -> int:
     """Run every benchmark step and print its figures."""
-    from selfcare import calibration, deid, io, scoring, validate
-    from selfcare.deidentify import deidentify
+    from selfcare.core import io
+    from selfcare.deidentify.pipeline import deidentify
+    from selfcare.raw import validate
+    from selfcare.synth import calibration
 
     raw = Path(io.read_yaml("config/config.yaml")["data"]["raw_dir"])
     cfg = io.read_yaml("config/config.yaml")
@@ -49,19 +56,19 @@ def main() -> int:
              "screening", "survey", "corrections"]
     tables = {n: io.parse_csv_text(files[paths[n]].decode("utf-8")) for n in names}
     keys = {r["name"]: list(r.get("schema", {}).get("primaryKey", [])) for r in package["resources"]}
-    key, _ = deid.load_key(None, None, io.read_text(raw / cfg["deidentify"]["demo_key_file"]), True)
+    key, _ = load_key(None, None, io.read_text(raw / cfg["deidentify"]["demo_key_file"]), True)
     t, res = _timed(lambda: deidentify(tables, io.read_zip(raw / "coding.qdpx"), io.read_text("resources/refi-qda/project.xsd"),
                                        io.read_yaml("workflow/schemas/deid_allowlist.yaml"), measures, cfg["deidentify"], key, keys))
     rows.append(("deidentify", t))
-    checked = scoring.check_measures(measures)
-    t, _ = _timed(lambda: [scoring.score_measures(res["tables"][tp], checked, tp, ["pid"]) for tp in ("baseline", "followup")])
+    checked = check_measures(measures)
+    t, _ = _timed(lambda: [score_measures(res["tables"][tp], checked, tp, ["pid"]) for tp in ("baseline", "followup")])
     rows.append(("score", t))
-    from selfcare.leaks import register_identifiers
+    from selfcare.deidentify.leaks import register_identifiers
 
-    index = deid.build_leak_index(register_identifiers({"p": tables["participants"], "i": tables["interviewees"]}))
+    index = build_leak_index(register_identifiers({"p": tables["participants"], "i": tables["interviewees"]}))
     text = "".join(res["texts"].values())
     big = (text * (5_000_000 // max(len(text), 1) + 1))[:5_000_000]
-    t, _ = _timed(lambda: deid.scan_text(big, index))
+    t, _ = _timed(lambda: scan_text(big, index))
     rows.append(("leak_scan_5MB", t))
     sim = io.read_yaml("config/simulation.yaml")
     t, _ = _timed(lambda: calibration.replicate_estimates(sim, measures, cfg["analysis"], 12345))

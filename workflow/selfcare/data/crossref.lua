@@ -1,7 +1,7 @@
 --[[
 crossref.lua: Quarto-style cross-references for the pandoc fallback renderer.
 
-Used by selfcare.render when Quarto is not available. It must run BEFORE
+Used by selfcare.report.render when Quarto is not available. It must run BEFORE
 --citeproc, so that `@fig-x`, `@tbl-x` and `@sec-x` are turned into links
 before citeproc sees them as (unknown) bibliography citations.
 

@@ -1,0 +1,290 @@
+"""The de-identification stage: the only code that reads identifiable raw data.
+
+:func:`deidentify` turns the validated raw tables, transcripts and REFI-QDA
+export into de-identified outputs:
+
+* every raw column is handled as the allow-list says
+  (``workflow/schemas/deid_allowlist.yaml``); an unlisted column stops the
+  stage;
+* people are replaced by keyed pseudonyms (HMAC-SHA256; :mod:`selfcare.deidentify`),
+  the same in every file;
+* date of birth becomes age at baseline and an age band; calendar dates
+  become days since the participant's baseline; postcodes are dropped or
+  reduced to the district;
+* transcripts are scrubbed of every name in the registers and of NHS numbers,
+  postcodes, phone numbers, e-mails, dates, URLs and configured places; the
+  coding is moved onto the scrubbed text;
+* participants who withdrew consent to data use are excluded (counted);
+* a released participant-level table is generalised until it is k-anonymous.
+
+No mapping from pseudonym back to identity is ever returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any, Mapping
+
+import pandas as pd
+
+from selfcare.deidentify.generalise import (
+    age_at,
+    age_band,
+    days_between,
+    enforce_k,
+    postcode_district,
+    smallest_class,
+)
+from selfcare.deidentify.keys import pseudonym
+from selfcare.deidentify.names import NameMatcher, build_name_matcher
+from selfcare.deidentify.scrub import scrub_text
+from selfcare.raw.corrections import apply_corrections
+from selfcare.refiqda.archive import read_qdpx, write_qdpx
+from selfcare.refiqda.model import Project, User
+
+PERSON_KIND = "study_id"  # study-assigned person codes (participants and interviewees)
+PSEUDONYM_PREFIX = "P"
+
+
+class AllowListError(ValueError):
+    """A raw column is not in the de-identification allow-list."""
+
+
+def check_allowlist(tables: Mapping[str, pd.DataFrame], allowlist: Mapping[str, Mapping[str, str]], items: set[str]) -> None:
+    """Refuse any raw column that the allow-list does not name.
+
+    Parameters
+    ----------
+    tables : mapping
+        Raw table name -> frame.
+    allowlist : mapping
+        Table -> column -> action.
+    items : set of str
+        Questionnaire item codes (allowed where the allow-list has ``*items*``).
+
+    Raises
+    ------
+    AllowListError
+        Naming the table and column (never a value).
+    """
+    problems = []
+    for name, frame in tables.items():
+        allowed = allowlist.get(name)
+        if allowed is None:
+            problems.append(f"table '{name}' has no entry in the allow-list")
+            continue
+        for col in frame.columns:
+            if col in allowed:
+                continue
+            if "*items*" in allowed and col in items:
+                continue
+            problems.append(f"{name}.csv: column '{col}' is not in the de-identification allow-list")
+    if problems:
+        raise AllowListError(
+            "rule deidentify: " + "; ".join(problems)
+            + " (add the column to workflow/schemas/deid_allowlist.yaml with keep/drop/... to release it)"
+        )
+
+
+def _date(v: Any) -> dt.date | None:
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v == "":
+        return None
+    return dt.date.fromisoformat(str(v))
+
+
+def _transform(
+    name: str,
+    frame: pd.DataFrame,
+    allow: Mapping[str, str],
+    key: bytes,
+    baseline_of: Mapping[str, dt.date | None],
+    cfg: Mapping[str, Any],
+    counts: dict[str, dict[str, int]],
+) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    tally = counts.setdefault(name, {})
+    id_col = next((c for c, a in allow.items() if a == "pseudonym"), None)
+    for col in frame.columns:
+        action = allow.get(col) or ("items" if "*items*" in allow else None)
+        if action is None:  # check_allowlist refuses this first; never fail open
+            raise AllowListError(f"rule deidentify: {name}.csv column '{col}' is not in the allow-list")
+        values = frame[col]
+        present = int(values.notna().sum())
+        if action in ("keep", "items"):
+            out[col] = values
+        elif action == "drop":
+            tally[f"{col} (dropped)"] = present
+        elif action == "pseudonym":
+            out.insert(0, "pid", [pseudonym(v, key, PERSON_KIND, PSEUDONYM_PREFIX) if pd.notna(v) else pd.NA for v in values])
+            tally[f"{col} (pseudonymised)"] = present
+        elif action in ("days", "baseline"):
+            ids = frame[id_col] if id_col else pd.Series([None] * len(frame), index=frame.index)
+            newcol = "days_" + col.removesuffix("_date") if col.endswith("_date") else f"days_{col}"
+            out[newcol] = [
+                days_between(baseline_of.get(i), _date(v)) if _date(v) and baseline_of.get(i) else pd.NA
+                for i, v in zip(ids, values)
+            ]
+            out[newcol] = out[newcol].astype("Int64")
+            tally[f"{col} (date -> days since baseline)"] = present
+        elif action == "age":
+            ids = frame[id_col]
+            ages = [
+                age_at(_date(v), baseline_of[i]) if _date(v) and baseline_of.get(i) else pd.NA
+                for i, v in zip(ids, values)
+            ]
+            out["age"] = pd.array(ages, dtype="Int64")
+            out["age_band"] = [age_band(a if a is not pd.NA else None, list(cfg["age_bands"])) for a in ages]
+            tally[f"{col} (date of birth -> age, age band)"] = present
+        elif action == "postcode":
+            if cfg["postcode"] == "district":
+                out["postcode_district"] = [postcode_district(v) if pd.notna(v) else pd.NA for v in values]
+                tally[f"{col} (reduced to district)"] = present
+            else:
+                tally[f"{col} (dropped)"] = present
+        else:
+            raise AllowListError(f"rule deidentify: unknown allow-list action '{action}' for {name}.{col}")
+    return out
+
+
+def scrub_project(
+    project: Project, matcher: NameMatcher, places: list[str]
+) -> tuple[Project, dict[str, dict[str, int]], dict[str, str]]:
+    """Scrub every source of a REFI-QDA project and move its codings.
+
+    Returns
+    -------
+    project : Project
+        Same codes; sources with scrubbed text and remapped selections;
+        users renamed to neutral roles.
+    counts : dict
+        Source name -> placeholder type -> replacements.
+    texts : dict
+        Source name -> scrubbed text.
+    """
+    sources = []
+    counts: dict[str, dict[str, int]] = {}
+    texts: dict[str, str] = {}
+    for src in project.sources:
+        res = scrub_text(src.text, matcher, places)
+        sels = []
+        for sel in src.selections:
+            a, b = res.map_span(sel.start, sel.end)
+            # selection names can hold excerpt text in real exports: never copied
+            sels.append(replace(sel, start=a, end=b, name=""))
+        sources.append(replace(src, text=res.text, selections=sels))
+        counts[src.name] = dict(res.counts)
+        texts[src.name] = res.text
+    users = [User(guid=u.guid, name=f"coder {i}") for i, u in enumerate(project.users, 1)]
+    # free-text descriptions (project, codes) may quote transcripts: dropped
+    return replace(project, sources=sources, users=users, description="De-identified coding export"), counts, texts
+
+
+def deidentify(
+    tables: Mapping[str, pd.DataFrame],
+    qdpx_members: Mapping[str, bytes],
+    xsd_text: str,
+    allowlist: Mapping[str, Mapping[str, str]],
+    measures: Mapping[str, Any],
+    cfg: Mapping[str, Any],
+    key: bytes,
+    primary_keys: Mapping[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """Run the whole de-identification stage on validated raw data.
+
+    Parameters
+    ----------
+    tables : mapping
+        Raw table name -> frame of strings (``participants``, ``demographics``,
+        ``baseline``, ``followup``, ``attendance``, ``interviewees``,
+        ``interviews``, ``screening``, ``survey``).
+    qdpx_members : mapping
+        Members of the raw REFI-QDA export.
+    xsd_text : str
+        REFI-QDA project schema (the export is validated against it).
+    allowlist : mapping
+        ``workflow/schemas/deid_allowlist.yaml``.
+    measures : mapping
+        ``config/measures.yaml`` (item codes are released).
+    cfg : mapping
+        The ``deidentify`` section of ``config/config.yaml``.
+    key : bytes
+        Pseudonymisation key.
+    primary_keys : mapping, optional
+        Resource -> primary key columns (codebook); needed when ``tables``
+        holds a ``corrections`` table, which is applied first and not output.
+
+    Returns
+    -------
+    dict
+        ``tables`` (name -> de-identified frame), ``qdpx`` (members of the
+        scrubbed export), ``release`` (k-anonymous participant table),
+        ``report`` (counts only).
+    """
+    items = {i for m in measures["measures"].values() for i in m["items"]}
+    tables = dict(tables)
+    corrections_log: list[dict[str, Any]] = []
+    if "corrections" in tables:
+        tables, corrections_log = apply_corrections(
+            {k: v for k, v in tables.items() if k != "corrections"}, tables["corrections"], primary_keys or {}
+        )
+    check_allowlist(tables, allowlist, items)
+    reg = tables["participants"]
+    excluded = reg["consent_data"] != "yes"
+    keep_ids = set(reg.loc[~excluded, "study_id"])
+    by_site = reg.loc[excluded].groupby("site").size()
+    exclusions = {"consent_to_data_use_withdrawn": {str(k): int(v) for k, v in sorted(by_site.items())}}
+    baseline_of = {sid: _date(b) for sid, b in zip(reg["study_id"], reg["baseline_date"])}
+    counts: dict[str, dict[str, int]] = {}
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in tables.items():
+        allow = allowlist[name]
+        id_col = next((c for c, a in allow.items() if a == "pseudonym"), None)
+        if id_col and name not in ("interviewees", "interviews"):
+            frame = frame[frame[id_col].isin(keep_ids)]
+        if name == "interviews":
+            is_su = frame["group"] == "service_user"
+            frame = frame[~is_su | frame["person_id"].isin(keep_ids)]
+        out[name] = _transform(name, frame.reset_index(drop=True), allow, key, baseline_of, cfg, counts)
+
+    # Transcripts, through the REFI-QDA project (the coding moves with the text).
+    names = list(reg["full_name"].dropna()) + list(tables["interviewees"]["full_name"].dropna())
+    matcher = build_name_matcher(names, set(cfg.get("stopwords", [])))
+    project = read_qdpx(qdpx_members, xsd_text)
+    dropped_iv = set(tables["interviews"]["interview_id"]) - set(out["interviews"]["interview_id"])
+    project = replace(project, sources=[s for s in project.sources if s.name not in dropped_iv])
+    scrubbed, tx_counts, texts = scrub_project(project, matcher, list(cfg.get("places", [])))
+    qdpx = write_qdpx(scrubbed)
+
+    # Released participant-level table with disclosure control: only the
+    # configured quasi-identifiers are released (no pseudonym, so the release
+    # cannot be linked back to the other outputs), generalised until every
+    # combination of them is shared by at least k people.
+    part = out["participants"].merge(out["demographics"], on="pid", how="left")
+    disc = cfg["disclosure"]
+    qi = list(disc["quasi_identifiers"])
+    k_before = smallest_class(part, qi)
+    release, steps = enforce_k(part[qi], qi, int(disc["k"]), list(disc["steps"]))
+    k_after = smallest_class(release, qi)
+    release = release.astype(str).sort_values(qi).reset_index(drop=True)
+
+    totals: dict[str, int] = {}
+    for c in tx_counts.values():
+        for t, n in c.items():
+            totals[t] = totals.get(t, 0) + int(n)
+    report = {
+        "structured": counts,
+        "transcripts": {"sources": len(tx_counts), "replacements_by_type": dict(sorted(totals.items()))},
+        "excluded_participants": exclusions,
+        "corrections_applied": corrections_log,
+        "disclosure": {
+            "quasi_identifiers": qi,
+            "k_required": int(disc["k"]),
+            "k_before": int(k_before),
+            "k_after": int(k_after),
+            "k_reached": bool(k_after >= int(disc["k"])),
+            "steps": steps,
+        },
+        "pseudonyms": "HMAC-SHA256, keyed; no lookup table written",
+    }
+    return {"tables": out, "qdpx": qdpx, "texts": texts, "release": release, "report": report}

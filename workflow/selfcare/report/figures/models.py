@@ -1,0 +1,262 @@
+"""Figure 4: forest plot of the ANCOVA, satisfaction and engagement models."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+from selfcare.report.figures.style import (
+    OUTCOME_LABELS,
+    STYLE,
+    _fmt,
+    _fmt_p,
+    _is_empty,
+    _missing,
+    _new_figure,
+    _no_data,
+    _no_data_figure,
+    _numeric,
+    _ordered,
+    _outcome_name,
+    _require,
+    _series_phrase,
+    _styled,
+    _term_label,
+    _text,
+    _wrap,
+    png_bytes,
+)
+
+__all__ = [
+    "forest_figure",
+]
+
+# --------------------------------------------------------------------------- 4. forest
+
+
+def _rows(df: Any, term_col: str, terms: Sequence[str], cols: Sequence[str], name: str) -> pd.DataFrame:
+    if _is_empty(df):
+        return pd.DataFrame(columns=[term_col, *cols])
+    _require(df, [term_col, *cols], name)
+    out = df.copy()
+    out[term_col] = _text(out[term_col])
+    out = out[out[term_col].isin(list(terms))]
+    for c in cols:
+        out[c] = _numeric(out[c])
+    return out
+
+
+def _log_ticks(lo: float, hi: float) -> list[float]:
+    coarse = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+    fine = [0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0]
+    ticks = [t for t in coarse if lo <= t <= hi]
+    if len(ticks) < 3:
+        ticks = [t for t in fine if lo <= t <= hi]
+    return ticks or [1.0]
+
+
+def _forest_panel(
+    ax: Any,
+    labels: Sequence[str],
+    est: Sequence[float],
+    lo: Sequence[float],
+    hi: Sequence[float],
+    p: Sequence[float],
+    ref: float,
+    log: bool,
+    xlabel: str,
+    stat: str,
+) -> None:
+    n = len(labels)
+    ax.axvline(ref, color=STYLE["reference_line"], linewidth=0.8, linestyle="--", zorder=1)
+    ax.grid(False, axis="y")
+    if log:
+        ax.set_xscale("log")
+    values = [v for v in (*est, *lo, *hi) if not _missing(v) and (v > 0 or not log) and math.isfinite(v)]
+    for i in range(n):
+        y = n - 1 - i
+        if not _missing(lo[i]) and not _missing(hi[i]) and (not log or (lo[i] > 0 and hi[i] > 0)):
+            ax.plot([lo[i], hi[i]], [y, y], color=STYLE["neutral"], linewidth=1.4, zorder=2)
+        if not _missing(est[i]) and (not log or est[i] > 0):
+            ax.plot([est[i]], [y], marker="s", markersize=5, color=STYLE["text"], linestyle="none", zorder=3)
+    ax.set_yticks(range(n), list(reversed(labels)))
+    # the estimates as tick labels of a right-hand axis, so the layout engine makes room for them
+    right = ax.secondary_yaxis("right")
+    right.set_yticks(
+        range(n),
+        [
+            (
+                "not estimated"
+                if _missing(est[i])
+                else f"{stat} {_fmt(est[i])} ({_fmt(lo[i])} to {_fmt(hi[i])}), {_fmt_p(p[i])}"
+            )
+            for i in reversed(range(n))
+        ],
+    )
+    right.tick_params(length=0, labelsize=STYLE["small_font_size"] - 0.5)
+    right.spines["right"].set_visible(False)
+    ax.set_ylim(-0.6, n - 0.4)
+    lo_v, hi_v = min(values + [ref]), max(values + [ref])
+    if log:
+        lo_v, hi_v = lo_v / 1.15, hi_v * 1.15
+        ax.set_xlim(lo_v, hi_v)
+        ax.xaxis.set_major_locator(FixedLocator(_log_ticks(lo_v, hi_v)))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    else:
+        pad = (hi_v - lo_v) * 0.08 or 1.0
+        ax.set_xlim(lo_v - pad, hi_v + pad)
+    ax.set_xlabel(xlabel, fontsize=STYLE["small_font_size"])
+
+
+@_styled
+def forest_figure(
+    ancova: pd.DataFrame,
+    satisfaction: pd.DataFrame,
+    engagement: pd.DataFrame,
+    exposure: str = "med_choice",
+    predictor: str = "severity_bl",
+    predictors: Sequence[str] = ("quality_of_life_bl", "collaboration_bl"),
+    outcome_labels: Mapping[str, str] | None = None,
+) -> tuple[bytes, str]:
+    """Forest plot of the three regression models, one panel each.
+
+    Parameters
+    ----------
+    ancova : pandas.DataFrame
+        Columns ``outcome, term, estimate, ci_low, ci_high, p_value``; rows
+        with ``term == exposure`` are drawn (one per outcome).
+    satisfaction : pandas.DataFrame
+        Columns ``term, estimate, ci_low, ci_high, p_value``; the row with
+        ``term == predictor`` is drawn.
+    engagement : pandas.DataFrame
+        Columns ``term, odds_ratio, or_ci_low, or_ci_high, p_value``; rows
+        with ``term`` in ``predictors`` are drawn on a log axis.
+    exposure, predictor : str
+        Terms to show from the ANCOVA and the satisfaction model.
+    predictors : sequence of str
+        Terms to show from the engagement model, in this order.
+    outcome_labels : mapping, optional
+        Row labels of the ANCOVA outcomes; default :data:`OUTCOME_LABELS`.
+
+    Returns
+    -------
+    png : bytes
+        Three stacked panels: A (adjusted differences, reference 0),
+        B (regression coefficient, reference 0), C (odds ratios on a log
+        axis, reference 1), each with the estimate, CI and p-value as text.
+    alt_text : str
+        The estimates with their intervals.
+    """
+    predictors = list(predictors)
+    anc = _rows(ancova, "term", [exposure], ["estimate", "ci_low", "ci_high", "p_value"], "forest_figure(ancova)")
+    if not anc.empty:
+        _require(anc, ["outcome"], "forest_figure(ancova)")
+        anc = anc.assign(outcome=_text(anc["outcome"]))
+        order = _ordered(anc["outcome"], list(OUTCOME_LABELS))
+        anc = anc.set_index("outcome").loc[order].reset_index()
+    sat = _rows(
+        satisfaction, "term", [predictor], ["estimate", "ci_low", "ci_high", "p_value"], "forest_figure(satisfaction)"
+    ).head(1)
+    eng = _rows(
+        engagement,
+        "term",
+        predictors,
+        ["odds_ratio", "or_ci_low", "or_ci_high", "p_value"],
+        "forest_figure(engagement)",
+    )
+    if not eng.empty:
+        eng = eng.drop_duplicates("term").set_index("term").loc[[t for t in predictors if t in set(eng["term"])]]
+        eng = eng.reset_index()
+    labels = {**OUTCOME_LABELS, **(outcome_labels or {})}
+    title = "Forest plot of the regression models"
+    if anc.empty and sat.empty and eng.empty:
+        return _no_data_figure("No model estimates"), f"{title}: no data available."
+
+    heights = [max(len(anc), 1) + 1.6, max(len(sat), 1) + 1.6, max(len(eng), 1) + 1.6]
+    fig = _new_figure(0.35 + 0.26 * sum(heights))
+    axes = fig.subplots(3, 1, gridspec_kw={"height_ratios": heights})
+    exp_label = _term_label(exposure)
+    pred_label = _term_label(predictor)
+    panels = [
+        (
+            axes[0],
+            f"A  {exp_label}: 9-month outcome (ANCOVA)",
+            anc,
+            [labels.get(o, _outcome_name(o)) for o in anc.get("outcome", [])],
+            ("estimate", "ci_low", "ci_high"),
+            0.0,
+            False,
+            "Adjusted difference (outcome units)",
+            "B",
+        ),
+        (
+            axes[1],
+            f"B  Satisfaction at 9 months: {pred_label.lower()} (linear regression)",
+            sat,
+            [pred_label] if not sat.empty else [],
+            ("estimate", "ci_low", "ci_high"),
+            0.0,
+            False,
+            "Regression coefficient (per point)",
+            "B",
+        ),
+        (
+            axes[2],
+            "C  Staying engaged (logistic regression)",
+            eng,
+            [_term_label(t) for t in eng.get("term", [])],
+            ("odds_ratio", "or_ci_low", "or_ci_high"),
+            1.0,
+            True,
+            "Odds ratio per point (log scale)",
+            "OR",
+        ),
+    ]
+    for ax, head, data, row_labels, cols, ref, log, xlabel, stat in panels:
+        ax.set_title(head, fontsize=STYLE["small_font_size"] + 0.5)
+        if data.empty:
+            _no_data(ax)
+            continue
+        _forest_panel(
+            ax,
+            [_wrap(t, 30) for t in row_labels],
+            list(data[cols[0]]),
+            list(data[cols[1]]),
+            list(data[cols[2]]),
+            list(data["p_value"]),
+            ref,
+            log,
+            xlabel,
+            stat,
+        )
+    png = png_bytes(fig)
+
+    def est(stat: str, v: float, lo: float, hi: float) -> str:
+        if _missing(v):
+            return "not estimated"
+        ci = f", 95% CI {_fmt(lo)} to {_fmt(hi)}" if not (_missing(lo) or _missing(hi)) else ""
+        return f"{stat} {_fmt(v)}{ci}"
+
+    parts = []
+    if not anc.empty:
+        items = [
+            f"{labels.get(r['outcome'], _outcome_name(r['outcome'])).lower()} "
+            f"({est('B', r['estimate'], r['ci_low'], r['ci_high'])})"
+            for _, r in anc.iterrows()
+        ]
+        parts.append(f"{exp_label.lower()} and 9-month {_series_phrase(items)}")
+    if not sat.empty:
+        r = sat.iloc[0]
+        parts.append(f"{pred_label.lower()} and satisfaction ({est('B', r['estimate'], r['ci_low'], r['ci_high'])})")
+    if not eng.empty:
+        items = [
+            f"{_term_label(r['term']).lower()} ({est('OR', r['odds_ratio'], r['or_ci_low'], r['or_ci_high'])})"
+            for _, r in eng.iterrows()
+        ]
+        parts.append(f"odds ratios of staying engaged for {_series_phrase(items)}")
+    alt = f"{title} with 95% confidence intervals: {'; '.join(parts)}."
+    return png, alt

@@ -1,0 +1,164 @@
+"""Figure 7: distributions of the scores at baseline and follow-up, by site."""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
+
+from selfcare.report.figures.style import (
+    STYLE,
+    TIMEPOINT_LABELS,
+    TIMEPOINTS,
+    _count_word,
+    _fmt,
+    _is_empty,
+    _missing,
+    _new_figure,
+    _no_data_figure,
+    _numeric,
+    _ordered,
+    _outcome_name,
+    _require,
+    _site_order,
+    _sites_phrase,
+    _styled,
+    _text,
+    _tint,
+    _truthy,
+    _wrap,
+    png_bytes,
+    site_color,
+)
+
+__all__ = [
+    "FIGURE_NAMES",
+    "score_distributions",
+]
+
+# --------------------------------------------------------------------------- 7. scores
+
+
+_SCORE_COLUMNS = ("pid", "site", "timepoint", "measure", "scale", "score", "primary")
+
+
+@_styled
+def score_distributions(scores: pd.DataFrame, measure_labels: Mapping[str, str] | None = None) -> tuple[bytes, str]:
+    """Distributions of the primary scores at baseline and follow-up, by site.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Tidy scores: columns ``pid, site, timepoint, measure, scale, score,
+        primary`` (``primary`` boolean or ``"True"``/``"False"``). Only
+        primary scales and the time points ``baseline`` and ``followup`` are
+        drawn.
+    measure_labels : mapping, optional
+        Panel title per measure (e.g. the ``label`` of config/measures.yaml);
+        panels follow its order, then other measures by first appearance.
+
+    Returns
+    -------
+    png : bytes
+        One panel per measure: box plots per site and time point (baseline a
+        light tint of the site colour, follow-up the full colour) over the
+        individual scores (deterministic jitter).
+    alt_text : str
+        Measures, sites and the median score at each time point per measure.
+    """
+    title = "Distributions of primary scores at baseline and 9-month follow-up"
+    if _is_empty(scores):
+        return _no_data_figure("No scores"), f"{title}: no data available."
+    _require(scores, _SCORE_COLUMNS, "score_distributions")
+    df = scores.copy()
+    for col in ("site", "timepoint", "measure", "scale"):
+        df[col] = _text(df[col])
+    df["score"] = _numeric(df["score"])
+    df = df[df["primary"].map(_truthy) & df["timepoint"].isin(TIMEPOINTS)].dropna(subset=["score"])
+    labels = dict(measure_labels or {})
+    measures = _ordered(df["measure"], list(labels))
+    sites = _site_order(df["site"])
+    if df.empty or not measures:
+        return _no_data_figure("No primary scores"), f"{title}: no data available."
+
+    k = len(measures)
+    ncols = min(k, 3)
+    nrows = math.ceil(k / ncols)
+    fig = _new_figure(0.45 + 2.25 * nrows)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    width = 0.34
+    medians = []
+    for idx, ax in enumerate(axes.flat):
+        if idx >= k:
+            ax.set_visible(False)
+            continue
+        measure = measures[idx]
+        sub = df[df["measure"] == measure]
+        scale = sub["scale"].iloc[0]
+        head = labels.get(measure, _outcome_name(measure))
+        if scale and scale != measure and "." in scale:
+            head += f": {scale.split('.', 1)[1].replace('_', ' ')}"
+        ax.set_title(_wrap(head, 25), fontsize=STYLE["small_font_size"] + 0.5, loc="left")
+        ax.grid(False, axis="x")
+        rng = np.random.default_rng(20100101 + idx)
+        for i, site in enumerate(sites):
+            color = site_color(site)
+            for tp, offset, face in (
+                ("baseline", -width / 2 - 0.02, _tint(color, STYLE["baseline_tint"])),
+                ("followup", width / 2 + 0.02, color),
+            ):
+                vals = sub[(sub["site"] == site) & (sub["timepoint"] == tp)]["score"].to_numpy()
+                if vals.size == 0:
+                    continue
+                pos = i + offset
+                ax.boxplot(
+                    [vals],
+                    positions=[pos],
+                    widths=width,
+                    patch_artist=True,
+                    showfliers=False,
+                    manage_ticks=False,
+                    zorder=2,
+                    boxprops={"facecolor": face, "edgecolor": STYLE["text"], "linewidth": 0.7},
+                    medianprops={"color": STYLE["text"], "linewidth": 1.2},
+                    whiskerprops={"color": STYLE["text"], "linewidth": 0.7},
+                    capprops={"color": STYLE["text"], "linewidth": 0.7},
+                )
+                jitter = rng.uniform(-width * 0.3, width * 0.3, size=vals.size)
+                ax.scatter(pos + jitter, vals, s=3, color=STYLE["text"], alpha=0.35, linewidths=0, zorder=3)
+        ax.set_xticks(range(len(sites)), sites)
+        ax.set_xlim(-0.6, len(sites) - 0.4)
+        if idx % ncols == 0:
+            ax.set_ylabel("Score")
+        med = {tp: sub[sub["timepoint"] == tp]["score"].median() for tp in TIMEPOINTS}
+        medians.append((labels.get(measure, _outcome_name(measure)), med))
+    handles = [
+        Patch(
+            facecolor=_tint(STYLE["neutral"], STYLE["baseline_tint"]), edgecolor=STYLE["text"], label="Baseline (light)"
+        ),
+        Patch(facecolor=STYLE["neutral"], edgecolor=STYLE["text"], label="9-month follow-up (dark)"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=2)
+    png = png_bytes(fig)
+
+    def med_text(name: str, med: Mapping[str, float]) -> str:
+        have = [tp for tp in TIMEPOINTS if not _missing(med[tp])]
+        if len(have) == 2:
+            return f"{name} {_fmt(med['baseline'])} to {_fmt(med['followup'])}"
+        return f"{name} {_fmt(med[have[0]])} ({TIMEPOINT_LABELS[have[0]].lower()} only)"
+
+    alt = (
+        f"{title}, box plots with individual scores for {_count_word(k)} measure{'s' if k != 1 else ''} "
+        f"at {_sites_phrase(sites)}. Median score (all sites), baseline to follow-up: "
+        f"{'; '.join(med_text(n, m) for n, m in medians)}."
+    )
+    return png, alt
+
+
+# --------------------------------------------------------------------------- integration
+
+#: Names of the report's figures, in document order (workflow/rules/manuscript.smk FIGURES).
+FIGURE_NAMES: tuple[str, ...] = ("flow", "change", "ae", "forest", "themes", "survey", "scores")

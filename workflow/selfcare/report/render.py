@@ -1,0 +1,622 @@
+"""Render the manuscript to HTML and PDF.
+
+The manuscript is a Quarto project (``_quarto.yml``, ``index.qmd``,
+``references.bib``) that quotes numbers with ``{{< var key >}}``. Two
+renderers take the same source:
+
+* **Quarto** when it is installed: the project is staged, ``_variables.yml``
+  is written and ``quarto render`` produces both formats listed in
+  ``_quarto.yml`` (``html`` and ``typst``).
+* **pandoc + Typst** otherwise: ``{{< include path >}}`` shortcodes are
+  inlined (:func:`selfcare.report.markdown.expand_includes`, paths relative to the
+  stage), ``var`` shortcodes are substituted in Python
+  (:func:`selfcare.report.markdown.substitute_vars`), pandoc (from the
+  ``pypandoc-binary`` wheel) runs a small Lua filter for Quarto-style
+  cross-references (``data/crossref.lua``) and citeproc, and writes a
+  self-contained HTML file and Typst source; the ``typst`` wheel compiles the
+  PDF with a fixed timestamp and only its embedded fonts, so that the same
+  inputs give the same PDF bytes.
+
+Both paths fail closed: an unknown ``var`` key, an unknown citation, a
+missing figure or a cross-reference to a missing label stops the render with
+a :class:`RenderError` (or :class:`selfcare.report.markdown.UnknownKeyError`). The
+renderer that ran is exposed to the document as ``{{< var build.renderer >}}``
+(and ``build.renderer_version``) so that the colophon can state it.
+"""
+
+from __future__ import annotations
+
+import copy
+import io as _stdio
+import os
+import re
+import shutil
+import subprocess
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import yaml
+
+from selfcare.core import io
+from selfcare.report.markdown import (
+    IncludeError,
+    check_var_keys,
+    expand_includes,
+    find_shortcodes,
+    substitute_vars,
+)
+from selfcare.report.registry import flatten_variables
+
+#: Name of the pandoc + Typst fallback renderer.
+FALLBACK = "pandoc+typst"
+
+#: Top-level ``_quarto.yml`` keys that configure Quarto itself, not the document.
+QUARTO_ONLY_KEYS = frozenset(
+    {"project", "format", "execute", "manuscript", "website", "book", "editor",
+     "engine", "jupyter", "knitr", "filters", "shortcodes", "freeze", "profile"}
+)
+
+#: Formats the manuscript project must list under ``format:``.
+REQUIRED_FORMATS = ("html", "typst")
+
+#: Metadata date values that Quarto replaces by the clock (non-deterministic).
+CLOCK_DATES = frozenset({"today", "now", "last-modified"})
+
+#: pandoc warnings that stop the fallback render (a citation or file is missing).
+FATAL_PANDOC_WARNINGS = ("Citeproc: citation", "Could not fetch resource", "Could not find")
+
+#: Prefix of the intermediate files the fallback writes into the stage.
+_WORK = "_fallback"
+
+LinkFunction = Callable[[str, str], str]
+
+
+class RenderError(RuntimeError):
+    """The manuscript could not be rendered; the message says why."""
+
+
+# --------------------------------------------------------------------------
+# tools
+# --------------------------------------------------------------------------
+
+
+def find_quarto() -> str | None:
+    """Return the path of the ``quarto`` executable on PATH, or None."""
+    return shutil.which("quarto")
+
+
+def quarto_command(quarto: str, project_dir: str | os.PathLike[str]) -> list[str]:
+    """Command line that renders every format of a Quarto project.
+
+    Parameters
+    ----------
+    quarto : str
+        Path of the ``quarto`` executable.
+    project_dir : path-like
+        Folder holding ``_quarto.yml``.
+
+    Returns
+    -------
+    list of str
+        ``[quarto, "render", project_dir]``.
+    """
+    return [str(quarto), "render", str(project_dir)]
+
+
+def pandoc_path() -> str:
+    """Path of the pandoc binary shipped by the ``pypandoc-binary`` wheel.
+
+    Raises
+    ------
+    RenderError
+        If pypandoc or its pandoc binary is not available.
+    """
+    try:
+        import pypandoc
+
+        return str(pypandoc.get_pandoc_path())
+    except (ImportError, OSError) as exc:
+        raise RenderError(f"pandoc is not available (install pypandoc-binary): {exc}") from None
+
+
+def crossref_filter_path() -> Path:
+    """Path of the Lua cross-reference filter shipped with the package."""
+    return Path(str(resources.files("selfcare") / "data" / "crossref.lua"))
+
+
+def _environment() -> dict[str, str]:
+    """Process environment with a fixed source date and time zone."""
+    env = dict(os.environ)
+    env["SOURCE_DATE_EPOCH"] = "0"
+    env["TZ"] = "UTC"
+    return env
+
+
+def _run(cmd: list[str], cwd: Path, what: str) -> subprocess.CompletedProcess[bytes]:
+    """Run a command in ``cwd``; raise :class:`RenderError` with its stderr on failure."""
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, env=_environment(), check=False)
+    except OSError as exc:
+        raise RenderError(f"{what}: cannot run {cmd[0]!r}: {exc}") from None
+    if proc.returncode != 0:
+        stderr = proc.stderr.decode("utf-8", "replace").strip()
+        raise RenderError(f"{what} failed (exit code {proc.returncode}):\n{stderr}")
+    return proc
+
+
+def _tool_version(cmd: list[str], cwd: Path) -> str:
+    """First line printed by a ``--version`` call."""
+    proc = _run(cmd, cwd, f"{Path(cmd[0]).name} --version")
+    text = proc.stdout.decode("utf-8", "replace").strip()
+    return text.splitlines()[0] if text else ""
+
+
+def pandoc_version() -> str:
+    """Version of the bundled pandoc, e.g. ``"3.9"``."""
+    line = _tool_version([pandoc_path(), "--version"], Path.cwd())
+    return line.split()[-1] if line else ""
+
+
+def typst_version() -> str:
+    """Version of the ``typst`` wheel."""
+    import typst
+
+    return str(getattr(typst, "__version__", "unknown"))
+
+
+# --------------------------------------------------------------------------
+# staging
+# --------------------------------------------------------------------------
+
+
+def stage_source(source_dir: str | os.PathLike[str], stage_dir: str | os.PathLike[str]) -> list[str]:
+    """Copy the manuscript source into the stage, keeping files already there.
+
+    Parameters
+    ----------
+    source_dir : path-like
+        Quarto project folder.
+    stage_dir : path-like
+        Staging folder; figures copied there by the caller are kept.
+
+    Returns
+    -------
+    list of str
+        Relative paths of the copied files, sorted.
+
+    Raises
+    ------
+    RenderError
+        If the source folder does not exist or holds no files.
+    """
+    src = Path(source_dir)
+    files = io.list_files(src)
+    if not files:
+        raise RenderError(f"manuscript source folder {src} is missing or empty")
+    copied = []
+    for path in files:
+        rel = path.relative_to(src)
+        io.write_bytes(Path(stage_dir) / rel, io.read_bytes(path))
+        copied.append(rel.as_posix())
+    return copied
+
+
+def read_project_config(project_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and check ``_quarto.yml`` of a manuscript project.
+
+    Parameters
+    ----------
+    project_dir : path-like
+        Folder holding ``_quarto.yml``.
+
+    Returns
+    -------
+    dict
+        The parsed configuration.
+
+    Raises
+    ------
+    RenderError
+        If the file is missing, is not a mapping, or does not list the
+        ``html`` and ``typst`` formats.
+    """
+    path = Path(project_dir) / "_quarto.yml"
+    if not path.is_file():
+        raise RenderError(f"{path}: missing; the manuscript must be a Quarto project")
+    config = io.read_yaml(path)
+    if not isinstance(config, dict):
+        raise RenderError(f"{path}: expected a mapping at the top level")
+    formats = config.get("format")
+    listed = set(formats) if isinstance(formats, dict) else {formats} if isinstance(formats, str) else set()
+    missing = [f for f in REQUIRED_FORMATS if f not in listed]
+    if missing:
+        raise RenderError(f"{path}: 'format' must list {', '.join(REQUIRED_FORMATS)}; missing: {', '.join(missing)}")
+    return config
+
+
+def split_front_matter(qmd_text: str) -> tuple[str, str]:
+    """Split a Quarto document into YAML front matter and body.
+
+    Parameters
+    ----------
+    qmd_text : str
+        Document text.
+
+    Returns
+    -------
+    (str, str)
+        The front matter block including its ``---`` fences and final
+        newline (empty if there is none), and the rest of the text.
+    """
+    lines = qmd_text.split("\n")
+    if lines and lines[0].strip() == "---":
+        for i in range(1, len(lines)):
+            if lines[i].strip() in ("---", "..."):
+                return "\n".join(lines[: i + 1]) + "\n", "\n".join(lines[i + 1 :])
+    return "", qmd_text
+
+
+def _front_matter_dict(qmd_text: str, entry: str) -> dict[str, Any]:
+    """Parsed YAML front matter of a document (empty dict if none)."""
+    front, _ = split_front_matter(qmd_text)
+    if not front:
+        return {}
+    inner = "\n".join(front.split("\n")[1:-2])
+    try:
+        meta = yaml.safe_load(inner)
+    except yaml.YAMLError as exc:
+        raise RenderError(f"{entry}: YAML front matter does not parse: {exc}") from None
+    return meta if isinstance(meta, dict) else {}
+
+
+def _check_dates(config: Mapping[str, Any], front: Mapping[str, Any], entry: str) -> None:
+    """Reject dates that Quarto would take from the clock."""
+    for where, meta in (("_quarto.yml", config), (entry, front)):
+        date = meta.get("date") if isinstance(meta, Mapping) else None
+        if isinstance(date, str) and date.strip().lower() in CLOCK_DATES:
+            raise RenderError(
+                f"{where}: 'date: {date}' stamps the clock into the output and breaks "
+                "byte-identical builds; give a fixed date or a {{< var >}} value"
+            )
+
+
+def _stage_reader(stage: Path) -> Callable[[str], str]:
+    """Reader of stage files by relative path, for :func:`expand_includes`."""
+
+    def read(rel: str) -> str:
+        """Text of one file of the stage (``FileNotFoundError`` if absent)."""
+        path = stage / rel
+        if not path.is_file():
+            raise FileNotFoundError(f"no file {rel} in the stage {stage}")
+        return io.read_text(path)
+
+    return read
+
+
+def expand_stage_includes(stage: str | os.PathLike[str], qmd_text: str, entry: str) -> str:
+    """Inline the ``{{< include path >}}`` files of a staged document.
+
+    Parameters
+    ----------
+    stage : path-like
+        Staging folder (the project root); include paths, also those of
+        nested includes, are relative to it (as in Quarto).
+    qmd_text : str
+        Text of the document.
+    entry : str
+        Name of the document (used in messages).
+
+    Returns
+    -------
+    str
+        The text with every include expanded, recursively.
+
+    Raises
+    ------
+    RenderError
+        If an included file is missing (the message names it), lies outside
+        the stage, or the includes form a cycle.
+    """
+    try:
+        return expand_includes(qmd_text, _stage_reader(Path(stage)), entry)
+    except IncludeError as exc:
+        raise RenderError(f"{entry}: {exc}") from None
+
+
+def _with_build_variables(variables: Mapping[str, Any], renderer: str, version: str) -> dict[str, Any]:
+    """Copy of ``variables`` with ``build.renderer`` and ``build.renderer_version``."""
+    nested = copy.deepcopy(dict(variables))
+    build = nested.setdefault("build", {})
+    if not isinstance(build, dict):
+        raise RenderError("variables: 'build' is a value, but build.renderer must be added below it")
+    build["renderer"] = renderer
+    build["renderer_version"] = version
+    return nested
+
+
+# --------------------------------------------------------------------------
+# Quarto
+# --------------------------------------------------------------------------
+
+
+def _quarto_output_dir(stage: Path, config: Mapping[str, Any]) -> Path:
+    """Folder where ``quarto render`` writes the project outputs."""
+    project = config.get("project") if isinstance(config.get("project"), Mapping) else {}
+    if project.get("output-dir"):
+        return stage / str(project["output-dir"])
+    if project.get("type") == "manuscript":
+        return stage / "_manuscript"
+    return stage
+
+
+def _render_quarto(
+    quarto: str, stage: Path, config: Mapping[str, Any], entry: str, out_html: Path, out_pdf: Path
+) -> None:
+    """Run Quarto on the stage and copy its HTML and PDF to the destinations."""
+    _run(quarto_command(quarto, stage), stage, "quarto render")
+    outdir = _quarto_output_dir(stage, config)
+    stem = Path(entry).stem
+    for produced, dest in ((outdir / f"{stem}.html", out_html), (outdir / f"{stem}.pdf", out_pdf)):
+        if not produced.is_file():
+            present = ", ".join(p.relative_to(stage).as_posix() for p in io.list_files(outdir)[:20])
+            raise RenderError(f"quarto render did not write {produced} (found: {present or 'nothing'})")
+        io.write_bytes(dest, io.read_bytes(produced))
+
+
+# --------------------------------------------------------------------------
+# pandoc + Typst
+# --------------------------------------------------------------------------
+
+_PAGEBREAK = {
+    "html": '\n\n```{=html}\n<div style="page-break-after: always;"></div>\n```\n\n',
+    "typst": "\n\n```{=typst}\n#pagebreak()\n```\n\n",
+}
+
+
+def _fallback_markdown(
+    qmd_text: str, variables: Mapping[str, Any], fmt: str, link: LinkFunction | None, entry: str
+) -> str:
+    """Pandoc markdown for one format: values substituted, page breaks made raw.
+
+    ``qmd_text`` must already have its includes expanded."""
+    front, body = split_front_matter(qmd_text)
+    front = substitute_vars(front, variables, None, entry)
+    body = substitute_vars(body, variables, link, entry)
+    text = front + body
+    unsupported = []
+    for name, code, line in find_shortcodes(text):
+        if name == "pagebreak":
+            continue
+        unsupported.append(f"  {entry}:{line}: {code}")
+    if unsupported:
+        raise RenderError(
+            "the pandoc fallback supports only the include, var and pagebreak shortcodes; found:\n" + "\n".join(unsupported)
+        )
+    return re.sub(r"\{\{<\s*pagebreak\s*>\}\}", lambda _m: _PAGEBREAK[fmt], text)
+
+
+def _metadata_for(config: Mapping[str, Any], fmt: str) -> tuple[dict[str, Any], list[str]]:
+    """Pandoc metadata and extra options from ``_quarto.yml`` for one format."""
+    meta = {k: v for k, v in config.items() if k not in QUARTO_ONLY_KEYS}
+    formats = config.get("format")
+    specific = formats.get(fmt) if isinstance(formats, Mapping) else None
+    if isinstance(specific, Mapping):
+        meta.update(specific)
+    options: list[str] = []
+    if meta.pop("toc", False):
+        options.append("--toc")
+        depth = meta.pop("toc-depth", None)
+        if depth is not None:
+            options.append(f"--toc-depth={int(depth)}")
+    return meta, options
+
+
+def _pandoc(
+    stage: Path, markdown: str, meta: Mapping[str, Any], options: list[str], fmt: str, what: str
+) -> tuple[bytes, list[str]]:
+    """Run pandoc on the stage for one format; return its output and warnings."""
+    src = stage / f"{_WORK}-{fmt}.md"
+    meta_file = stage / f"{_WORK}-{fmt}-meta.yml"
+    io.write_text(src, markdown)
+    io.write_yaml(meta_file, dict(meta))
+    data_dir = crossref_filter_path().parent
+    cmd = [
+        pandoc_path(),
+        src.name,
+        "--from=markdown",
+        f"--to={'html5' if fmt == 'html' else 'typst'}",
+        "--standalone",
+        f"--data-dir={data_dir}",
+        f"--metadata-file={meta_file.name}",
+        f"--lua-filter={crossref_filter_path()}",
+        "--citeproc",
+        *options,
+    ]
+    if fmt == "html":
+        cmd.append("--embed-resources")
+    proc = _run(cmd, stage, what)
+    warnings = [
+        line.strip()
+        for line in proc.stderr.decode("utf-8", "replace").splitlines()
+        if line.strip()
+    ]
+    fatal = [w for w in warnings if any(p in w for p in FATAL_PANDOC_WARNINGS)]
+    if fatal:
+        raise RenderError(f"{what}: " + "; ".join(fatal))
+    return proc.stdout, warnings
+
+
+def _compile_typst(stage: Path, typ_source: bytes) -> tuple[bytes, list[str]]:
+    """Compile Typst source to PDF bytes with a fixed timestamp and embedded fonts."""
+    import typst
+
+    typ_path = stage / f"{_WORK}.typ"
+    io.write_bytes(typ_path, typ_source)
+    font_dir = stage / "fonts"
+    try:
+        pdf, warnings = typst.compile_with_warnings(
+            str(typ_path),
+            root=str(stage),
+            font_paths=[str(font_dir)] if font_dir.is_dir() else [],
+            ignore_system_fonts=True,
+            timestamp=0,
+        )
+    except typst.TypstError as exc:
+        raise RenderError(f"typst failed on {typ_path.name}: {exc}") from None
+    if not isinstance(pdf, bytes) or not pdf.startswith(b"%PDF"):
+        raise RenderError(f"typst did not return a PDF for {typ_path.name}")
+    return pdf, [str(getattr(w, "message", w)) for w in warnings]
+
+
+def _render_fallback(
+    stage: Path,
+    config: Mapping[str, Any],
+    entry: str,
+    variables: Mapping[str, Any],
+    out_html: Path,
+    out_pdf: Path,
+    link: LinkFunction | None,
+) -> list[str]:
+    """Render HTML and PDF with pandoc and Typst; return the warnings."""
+    qmd_text = expand_stage_includes(stage, io.read_text(stage / entry), entry)
+    warnings: list[str] = []
+
+    meta, options = _metadata_for(config, "html")
+    html, w = _pandoc(
+        stage, _fallback_markdown(qmd_text, variables, "html", link, entry), meta, options, "html", "pandoc (HTML)"
+    )
+    warnings += w
+
+    meta, options = _metadata_for(config, "typst")
+    typ_source, w = _pandoc(
+        stage, _fallback_markdown(qmd_text, variables, "typst", None, entry), meta, options, "typst", "pandoc (Typst)"
+    )
+    warnings += w
+    pdf, w = _compile_typst(stage, typ_source)
+    warnings += w
+
+    io.write_bytes(out_html, html)
+    io.write_bytes(out_pdf, pdf)
+    return warnings
+
+
+# --------------------------------------------------------------------------
+# entry point
+# --------------------------------------------------------------------------
+
+
+def render_manuscript(
+    source_dir: str | os.PathLike[str],
+    stage_dir: str | os.PathLike[str],
+    variables: Mapping[str, Any],
+    out_html: str | os.PathLike[str],
+    out_pdf: str | os.PathLike[str],
+    quarto: str | None,
+    link: LinkFunction | None = None,
+    entry: str = "index.qmd",
+) -> dict[str, Any]:
+    """Render the manuscript project to a self-contained HTML file and a PDF.
+
+    Parameters
+    ----------
+    source_dir : path-like
+        Quarto project: ``_quarto.yml`` (listing the ``html`` and ``typst``
+        formats), ``index.qmd``, ``references.bib``...
+    stage_dir : path-like
+        Staging folder. The caller may already have copied the figures there
+        (at the relative paths the manuscript uses); the source files are
+        copied over it and ``_variables.yml`` is written.
+    variables : mapping
+        Nested number variables (see :func:`selfcare.report.registry.quarto_variables`).
+        ``build.renderer`` and ``build.renderer_version`` are added.
+    out_html, out_pdf : path-like
+        Destinations of the rendered files.
+    quarto : str or None
+        Path of the Quarto executable (see :func:`find_quarto`); None uses the
+        pandoc + Typst fallback.
+    link : callable, optional
+        ``link(key, display) -> markdown`` wrapping each value in the HTML of
+        the fallback (e.g. a provenance link). Not used by Quarto or the PDF.
+    entry : str, optional
+        Main document of the project.
+
+    Returns
+    -------
+    dict
+        ``{"renderer": "quarto" | "pandoc+typst", ...versions, "warnings": [...]}``.
+
+    Raises
+    ------
+    RenderError
+        If the project is malformed, a tool fails (its stderr is quoted), a
+        citation, resource or ``{{< include >}}`` file is missing, or the
+        date is taken from the clock.
+        Neither output is left behind after a failure.
+    selfcare.report.markdown.UnknownKeyError
+        If a ``var`` shortcode names a key missing from ``variables``.
+    """
+    stage = Path(stage_dir).resolve()
+    out_html, out_pdf = Path(out_html), Path(out_pdf)
+    try:
+        copied = stage_source(source_dir, stage)
+        if entry not in copied:
+            raise RenderError(f"manuscript source {source_dir} has no {entry}")
+        config = read_project_config(stage)
+        qmd_text = io.read_text(stage / entry)
+        _check_dates(config, _front_matter_dict(qmd_text, entry), entry)
+
+        if quarto:
+            renderer = "quarto"
+            versions = {"quarto_version": _tool_version([quarto, "--version"], stage)}
+            version_text = versions["quarto_version"]
+        else:
+            renderer = FALLBACK
+            versions = {"pandoc_version": pandoc_version(), "typst_version": typst_version()}
+            version_text = f"pandoc {versions['pandoc_version']}, typst {versions['typst_version']}"
+        nested = _with_build_variables(variables, renderer, version_text)
+        known = set(flatten_variables(nested))
+        for rel in copied:
+            if rel.endswith(".qmd"):
+                check_var_keys(io.read_text(stage / rel), known, rel)
+        # keys quoted inside included files (generated tables, figure snippets)
+        check_var_keys(expand_stage_includes(stage, qmd_text, entry), known, f"{entry} (includes expanded)")
+        io.write_yaml(stage / "_variables.yml", nested)
+
+        if quarto:
+            _render_quarto(quarto, stage, config, entry, out_html, out_pdf)
+            warnings: list[str] = []
+        else:
+            warnings = _render_fallback(stage, config, entry, nested, out_html, out_pdf, link)
+    except BaseException:
+        io.remove_paths([out_html, out_pdf])
+        raise
+    return {"renderer": renderer, **versions, "warnings": warnings}
+
+
+def pdf_text(pdf_bytes: bytes) -> str:
+    """Extract the text of a PDF (pages joined by newlines), using pypdf.
+
+    Parameters
+    ----------
+    pdf_bytes : bytes
+        Content of a PDF file.
+
+    Returns
+    -------
+    str
+        Text of all pages.
+
+    Raises
+    ------
+    RenderError
+        If the bytes are not a readable PDF.
+    """
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(_stdio.BytesIO(pdf_bytes))
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+    except (PyPdfError, ValueError, OSError) as exc:
+        raise RenderError(f"cannot read PDF text: {exc}") from None

@@ -1,0 +1,348 @@
+"""The published numbers as registry records, and the tables that compare the
+reproduced numbers with them (Reproduction check, Table 1 check).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Mapping
+
+import pandas as pd
+
+from selfcare.report import formatting as F
+from selfcare.report.registry import make_record
+from selfcare.report.tables.markdown import (
+    _FLOAT,
+    TABLE1_VARIABLE_LABELS,
+    _cfg,
+    _float,
+    _humanise,
+    _lower_first,
+    _missing,
+    _yes_no,
+    parse_interval,
+    pipe_table,
+)
+
+__all__ = [
+    "published_records",
+    "published_displays",
+    "reproduction_md",
+    "table1_check_md",
+]
+
+# --------------------------------------------------------------------------
+# published numbers
+# --------------------------------------------------------------------------
+
+
+def _decimals_of(x: Any) -> int:
+    """Decimal places of a number as written (its shortest repr)."""
+    if isinstance(x, bool) or x is None:
+        return 0
+    if isinstance(x, int):
+        return 0
+    exp = Decimal(repr(float(x))).as_tuple().exponent
+    return max(0, -int(exp)) if isinstance(exp, int) else 0
+
+
+def _published_decimals(item: Mapping[str, Any]) -> int:
+    """Decimals of a published value and its interval (the most printed)."""
+    if "decimals" in item:
+        return int(item["decimals"])
+    parts = [item["value"]] if "value" in item else []
+    parts += list(item.get("ci") or [])
+    return max((_decimals_of(v) for v in parts), default=0)
+
+
+def published_displays(item: Mapping[str, Any], fcfg: Mapping[str, Any] | None) -> dict[str, str]:
+    """Display strings of one published summary or Table 1 item.
+
+    Parameters
+    ----------
+    item : mapping
+        An entry of ``summary`` or ``table1`` in ``config/published.yaml``.
+    fcfg : mapping or None
+        Formatting configuration.
+
+    Returns
+    -------
+    dict
+        Any of ``value`` (with the published number of decimals and a ``%``
+        sign for a unit starting with ``%``), ``ci`` (``"0.8 to 7.0"``) and
+        ``p`` (bare, as printed: ``"0.005"``), for the fields the item has.
+    """
+    cfg = _cfg(fcfg)
+    out: dict[str, str] = {}
+    dec = _published_decimals(item)
+    if item.get("value") is not None:
+        if str(item.get("unit", "")).strip().startswith("%"):
+            out["value"] = F.fmt_pct(item["value"], dec, cfg)
+        else:
+            out["value"] = F.fmt_num(item["value"], dec, cfg)
+    ci = item.get("ci")
+    if ci:
+        out["ci"] = F.fmt_ci(ci[0], ci[1], dec, cfg)
+    if item.get("p") is not None:
+        pcfg = dict(fcfg or {})
+        pcfg["p_decimals"] = int(item.get("p_decimals", 3))
+        out["p"] = F.fmt_p(item["p"], pcfg, bare=True)
+    return out
+
+
+def published_records(
+    published: Mapping[str, Any],
+    fcfg: Mapping[str, Any] | None,
+    rule: str = "published_numbers",
+    output: str = "config/published.yaml",
+) -> list[dict[str, Any]]:
+    """Number records of the published values (``config/published.yaml``).
+
+    Keys: ``published.summary.<key>.value``, ``.ci`` and ``.p`` for the
+    executive-summary results, ``published.table1.<key>.value`` and
+    ``.p`` for the Table 1 statistics, for the fields that were published.
+
+    Parameters
+    ----------
+    published : mapping
+        Parsed ``config/published.yaml`` (``sources``, ``table1``, ``summary``).
+    fcfg : mapping or None
+        Formatting configuration.
+    rule, output : str, optional
+        Workflow rule and file recorded as the records' provenance.
+
+    Returns
+    -------
+    list of dict
+        Records (see :func:`selfcare.report.registry.make_record`), in file order.
+        Values are the published numbers; an interval's value is the string
+        ``"lo hi"`` of the bounds' reprs, as for the computed intervals.
+    """
+    sources = published.get("sources", {}) or {}
+    records: list[dict[str, Any]] = []
+    for item in published.get("summary", []) or []:
+        base = f"published.summary.{item['key']}"
+        shown = published_displays(item, fcfg)
+        where = sources.get(item.get("source", ""), item.get("source", "published source"))
+        finding = item.get("finding", item["key"])
+        if "value" in shown:
+            records.append(
+                make_record(
+                    f"{base}.value", item["value"], shown["value"], f"Published value ({where}): {finding}",
+                    str(item.get("unit", "")), rule, output,
+                )
+            )
+        if "ci" in shown:
+            lo, hi = item["ci"]
+            records.append(
+                make_record(
+                    f"{base}.ci", f"{float(lo)!r} {float(hi)!r}", shown["ci"],
+                    f"Published 95% CI ({where}): {finding}", "", rule, output,
+                )
+            )
+        if "p" in shown:
+            records.append(
+                make_record(f"{base}.p", float(item["p"]), shown["p"], f"Published p-value ({where}): {finding}", "", rule, output)
+            )
+    for item in published.get("table1", []) or []:
+        base = f"published.table1.{item['key']}"
+        shown = published_displays(item, fcfg)
+        where = sources.get(item.get("source", ""), item.get("source", "published source"))
+        stat = item.get("statistic", "statistic")
+        if "value" in shown:
+            records.append(
+                make_record(
+                    f"{base}.value", item["value"], shown["value"],
+                    f"Published Table 1 {stat} statistic for {item['key']} ({where})", "", rule, output,
+                )
+            )
+        if "p" in shown:
+            records.append(
+                make_record(
+                    f"{base}.p", float(item["p"]), shown["p"],
+                    f"Published Table 1 p-value for {item['key']} ({where})", "", rule, output,
+                )
+            )
+    return records
+
+
+# --------------------------------------------------------------------------
+# reproduction check
+# --------------------------------------------------------------------------
+
+
+def _record(records_by_key: Mapping[str, Mapping[str, Any]], key: str, what: str) -> Mapping[str, Any]:
+    """A record by key, or a clear error."""
+    try:
+        return records_by_key[key]
+    except KeyError:
+        raise KeyError(f"reproduction check: no number record {key!r} ({what})") from None
+
+
+def _p_phrase(value: Any, display: str, cfg: Mapping[str, Any]) -> str:
+    """'p = 0.012' / 'p < 0.001' from a p record."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not F.is_missing(value):
+        return F.fmt_p(value, cfg)
+    return f"{cfg['p_label']} {display}"
+
+
+def _dof_tuple(text: Any) -> list[float] | None:
+    """Degrees of freedom from '(2.0, 117.0)' (None if missing)."""
+    if _missing(text):
+        return None
+    nums = [float(m.group(0)) for m in _FLOAT.finditer(str(text))]
+    return nums or None
+
+
+def reproduction_md(
+    published: Mapping[str, Any],
+    records_by_key: Mapping[str, Mapping[str, Any]],
+    table1_check_df: pd.DataFrame | None,
+    fcfg: Mapping[str, Any] | None,
+) -> str:
+    """Each published number beside its reproduction on the synthetic data.
+
+    Parameters
+    ----------
+    published : mapping
+        Parsed ``config/published.yaml``.
+    records_by_key : mapping
+        Number records by key (``display`` and ``value`` are used). For each
+        summary item the records named by ``reproduced_by``, ``ci_key`` and
+        ``p_key`` must exist. Interval records hold ``"lo hi"``.
+    table1_check_df : pandas.DataFrame or None
+        ``results/analysis/table1_published_check.csv``; its rows are added
+        (statistic against statistic; no interval).
+    fcfg : mapping or None
+        Formatting configuration.
+
+    Returns
+    -------
+    str
+        Pipe table: finding, published value (with interval and p),
+        reproduced value (with interval and p), whether the published value
+        lies inside the reproduced 95% CI (``yes``/``no``; ``n.a.`` when no
+        value was published or no interval was reproduced) and a note.
+
+    Raises
+    ------
+    KeyError
+        If a record named by ``config/published.yaml`` is missing.
+    """
+    cfg = _cfg(fcfg)
+    rows = []
+    for item in published.get("summary", []) or []:
+        shown = published_displays(item, cfg)
+        pub_parts = []
+        if "value" in shown:
+            pub_parts.append(shown["value"] + (f" (95% CI {shown['ci']})" if "ci" in shown else ""))
+        if "p" in shown:
+            pub_parts.append(f"{cfg['p_label']}{cfg['eq']}{shown['p']}")
+        est = _record(records_by_key, item["reproduced_by"], f"reproduced_by of {item['key']}")
+        rep = str(est["display"])
+        interval = None
+        if item.get("ci_key"):
+            ci = _record(records_by_key, item["ci_key"], f"ci_key of {item['key']}")
+            rep += f" (95% CI {ci['display']})"
+            interval = parse_interval(ci.get("value"))
+        if item.get("p_key"):
+            p = _record(records_by_key, item["p_key"], f"p_key of {item['key']}")
+            rep += f", {_p_phrase(p.get('value'), str(p['display']), cfg)}"
+        notes = []
+        if item.get("value") is None:
+            inside = "n.a."
+            notes.append("only a p-value was published")
+        elif interval is None:
+            inside = "n.a."
+            notes.append("no reproduced interval")
+        else:
+            v = float(item["value"])
+            inside = "yes" if interval[0] <= v <= interval[1] else "no"
+        if item.get("note"):
+            notes.append(str(item["note"]))
+        rows.append(
+            {
+                "Finding": str(item.get("finding", item["key"])),
+                "Published": "; ".join(pub_parts) if pub_parts else cfg["missing"],
+                "Reproduced (synthetic data)": rep,
+                "Published value inside reproduced 95% CI?": inside,
+                "Note": "; ".join(notes),
+            }
+        )
+    if table1_check_df is not None and len(table1_check_df):
+        p_decimals = {t["key"]: int(t.get("p_decimals", 3)) for t in published.get("table1", []) or []}
+        for _, r in table1_check_df.iterrows():
+            key = str(r["key"])
+            dec = int(r["decimals"]) if not _missing(r.get("decimals")) else 1
+            stat = str(r["statistic"])
+            pub = F.fmt_stat(stat, _float(r["published"]), _dof_tuple(r.get("published_df")), dec, cfg)
+            if not _missing(r.get("published_p")):
+                pcfg = dict(cfg)
+                pcfg["p_decimals"] = p_decimals.get(key, 3)
+                pub += f", {F.fmt_p(float(r['published_p']), pcfg)}"
+            rep = F.fmt_stat(stat, _float(r["computed"]), _dof_tuple(r.get("computed_df")), dec, cfg)
+            if not _missing(r.get("computed_p")):
+                rep += f", {F.fmt_p(float(r['computed_p']), cfg)}"
+            note = "" if _missing(r.get("verdict")) else str(r["verdict"])
+            rows.append(
+                {
+                    "Finding": f"Baseline table: {_lower_first(TABLE1_VARIABLE_LABELS.get(key, _humanise(key)))}",
+                    "Published": pub,
+                    "Reproduced (synthetic data)": rep,
+                    "Published value inside reproduced 95% CI?": "n.a.",
+                    "Note": note,
+                }
+            )
+    caption = (
+        "Reproduction check: each number of the published executive summary (Gillard et al. 2010) "
+        "and each test statistic of the published baseline table (Gillard et al. 2012) beside the "
+        "value reproduced by this workflow on the synthetic data. The fourth column asks whether the "
+        "published value lies inside the reproduced 95% confidence interval."
+    )
+    columns = ["Finding", "Published", "Reproduced (synthetic data)", "Published value inside reproduced 95% CI?", "Note"]
+    return pipe_table(pd.DataFrame(rows, columns=columns), caption, "reproduction", widths=[3, 2.4, 3, 1.3, 2.4])
+
+
+def table1_check_md(check_df: pd.DataFrame, fcfg: Mapping[str, Any] | None) -> str:
+    """Statcheck-style check of the published Table 1 statistics.
+
+    Parameters
+    ----------
+    check_df : pandas.DataFrame
+        ``results/analysis/table1_published_check.csv``.
+    fcfg : mapping or None
+        Formatting configuration.
+    """
+    cfg = _cfg(fcfg)
+    rows = []
+    for _, r in check_df.iterrows():
+        key = str(r["key"])
+        dec = int(r["decimals"]) if not _missing(r.get("decimals")) else 1
+        stat = str(r["statistic"])
+        verdict = "" if _missing(r.get("verdict")) else str(r["verdict"])
+        if not _missing(r.get("note")):
+            verdict = f"{verdict} ({r['note']})" if verdict else str(r["note"])
+        from_counts = _float(r.get("counts_statistic"))
+        rows.append(
+            {
+                "Variable": TABLE1_VARIABLE_LABELS.get(key, _humanise(key)),
+                "Published": F.fmt_stat(stat, _float(r["published"]), _dof_tuple(r.get("published_df")), dec, cfg),
+                "Recomputed": F.fmt_num(_float(r["computed"]), dec + 1, cfg),
+                "From printed counts": "" if from_counts is None else F.fmt_num(from_counts, dec + 1, cfg),
+                "Same to printed decimals?": _yes_no(r.get("reproduced"), cfg),
+                "Published p": F.fmt_p(_float(r.get("published_p")), cfg, bare=True)
+                if not _missing(r.get("published_p")) else "not printed",
+                "Recomputed p": F.fmt_p(_float(r.get("computed_p")), cfg, bare=True),
+                "p agrees?": _yes_no(r.get("p_reproduced"), cfg),
+                "Verdict": verdict,
+            }
+        )
+    caption = (
+        "Check of the test statistics printed in the published baseline table (Gillard et al. 2012): "
+        "each statistic recomputed from the synthetic data (which reproduce the published counts) "
+        "and, where the table gives yes/no counts, from those counts alone."
+    )
+    columns = ["Variable", "Published", "Recomputed", "From printed counts", "Same to printed decimals?",
+               "Published p", "Recomputed p", "p agrees?", "Verdict"]
+    return pipe_table(pd.DataFrame(rows, columns=columns), caption, "table1_check",
+                      widths=[2.2, 1.8, 1.2, 1.2, 1.2, 1.3, 1.4, 1, 2.8])

@@ -1,0 +1,434 @@
+"""Tables of the quantitative results: Table 1, participant flow, change by
+site, service use, the models and reliability.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+import pandas as pd
+
+from selfcare.report import formatting as F
+from selfcare.report.tables.markdown import (
+    MEASURE_LABELS,
+    OUTCOME_LABELS,
+    SERVICE_LABELS,
+    TABLE1_LEVEL_LABELS,
+    TABLE1_SINGLE_LEVEL,
+    TABLE1_VARIABLE_LABELS,
+    _cfg,
+    _float,
+    _humanise,
+    _missing,
+    _p_text,
+    _site_order,
+    pipe_table,
+)
+
+__all__ = [
+    "table1_md",
+    "flow_md",
+    "change_md",
+    "service_use_md",
+    "models_md",
+    "reliability_md",
+]
+
+# --------------------------------------------------------------------------
+# Table 1
+# --------------------------------------------------------------------------
+
+
+def table1_md(
+    table1_df: pd.DataFrame,
+    site_n: Mapping[str, Any] | None = None,
+    fcfg: Mapping[str, Any] | None = None,
+    single_levels: Mapping[str, str] | None = None,
+) -> str:
+    """Table 1: baseline characteristics by site.
+
+    Parameters
+    ----------
+    table1_df : pandas.DataFrame
+        ``results/analysis/table1.csv``: ``variable, label, row``, one text
+        column per site, ``test``.
+    site_n : mapping, optional
+        Site -> number recruited, shown in the header ("LO (n = 38)").
+    fcfg : mapping, optional
+        Formatting configuration (for the header counts).
+    single_levels : mapping, optional
+        Variable -> level counted when a variable is shown as one row
+        (default: gender -> female, others -> yes).
+    """
+    cfg = _cfg(fcfg)
+    need = ["variable", "row", "test"]
+    for col in need:
+        if col not in table1_df.columns:
+            raise ValueError(f"table1 frame has no column '{col}'")
+    fixed = {"variable", "label", "row", "test"}
+    sites = [c for c in table1_df.columns if c not in fixed]
+    singles = dict(TABLE1_SINGLE_LEVEL)
+    singles.update(single_levels or {})
+    rows = []
+    previous = None
+    for _, r in table1_df.iterrows():
+        variable = str(r["variable"])
+        first = variable != previous
+        previous = variable
+        name = TABLE1_VARIABLE_LABELS.get(variable, _humanise(r.get("label", variable)))
+        row_label = str(r["row"])
+        if row_label in (variable, str(r.get("label", ""))):
+            category = TABLE1_LEVEL_LABELS.get(singles.get(variable, "yes"), _humanise(singles.get(variable, "yes")))
+        else:
+            category = TABLE1_LEVEL_LABELS.get(row_label, row_label)
+        out = {"Characteristic": name if first else "", "Category": category}
+        for s in sites:
+            out[s] = "" if _missing(r[s]) else str(r[s])
+        out["Test across sites"] = "" if _missing(r["test"]) else str(r["test"])
+        rows.append(out)
+    df = pd.DataFrame(rows, columns=["Characteristic", "Category", *sites, "Test across sites"])
+    if site_n:
+        df = df.rename(columns={s: f"{s} (n = {F.fmt_int(site_n[s], cfg)})" for s in sites if s in site_n})
+    caption = (
+        "Baseline characteristics of the synthetic sample by site (number of people unless stated). "
+        "Sites are compared by one-way ANOVA (age), Kruskal-Wallis test (dependants) and Pearson "
+        "chi-squared test without continuity correction (all other rows)."
+    )
+    return pipe_table(df, caption, "table1", widths=[2.6, 2.2, *[1.3] * len(sites), 2.4])
+
+
+# --------------------------------------------------------------------------
+# participant flow
+# --------------------------------------------------------------------------
+
+_FLOW_ROWS = [
+    ("referred", "Referred"),
+    ("ineligible", "Not eligible"),
+    ("declined", "Declined"),
+    ("recruited", "Recruited (baseline)"),
+    ("withdrawn", "Withdrew"),
+    ("lost_to_followup", "Lost to follow-up"),
+    ("followed_up", "Followed up at nine months"),
+    ("unaccounted_referrals", "Referrals not accounted for"),
+]
+
+
+def flow_md(flow_df: pd.DataFrame, fcfg: Mapping[str, Any] | None = None) -> str:
+    """Participant flow by site, with the numbers analysed per outcome.
+
+    Parameters
+    ----------
+    flow_df : pandas.DataFrame
+        ``results/analysis/flow.csv`` (one row per site).
+    fcfg : mapping, optional
+        Formatting configuration.
+    """
+    cfg = _cfg(fcfg)
+    if "site" not in flow_df.columns:
+        raise ValueError("flow frame has no column 'site'")
+    frame = flow_df.set_index(flow_df["site"].astype(str))
+    sites = _site_order(frame.index)
+    stages = [(c, lab) for c, lab in _FLOW_ROWS if c in frame.columns]
+    outcomes = [c[len("analysed_"):] for c in frame.columns if c.startswith("analysed_")]
+    for o in outcomes:
+        label = OUTCOME_LABELS.get(o, _humanise(o))
+        stages.append((f"analysed_{o}", f"Analysed, {label.lower()} (both scores)"))
+        if f"excluded_{o}_score_missing" in frame.columns:
+            stages.append((f"excluded_{o}_score_missing", f"Followed up, {label.lower()} score missing"))
+    rows = []
+    for col, label in stages:
+        row = {"Stage": label}
+        total = 0
+        for s in sites:
+            v = frame.loc[s, col]
+            row[s] = F.fmt_int(v, cfg)
+            total += 0 if F.is_missing(v) else int(v)
+        row["All sites"] = F.fmt_int(total, cfg)
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=["Stage", *sites, "All sites"])
+    caption = (
+        "Participant flow by site, from referral to the nine-month follow-up, and the number of people "
+        "with both a baseline and a follow-up score for each outcome (complete-case analysis)."
+    )
+    return pipe_table(df, caption, "flow", widths=[4.5, *[1] * len(sites), 1.2])
+
+
+# --------------------------------------------------------------------------
+# change by site
+# --------------------------------------------------------------------------
+
+
+def change_md(
+    change_df: pd.DataFrame,
+    fcfg: Mapping[str, Any] | None,
+    decimals: Mapping[str, int] | None = None,
+) -> str:
+    """Within-site change from baseline to nine months (paired t-test, Wilcoxon).
+
+    Parameters
+    ----------
+    change_df : pandas.DataFrame
+        ``results/analysis/change.csv``.
+    fcfg : mapping or None
+        Formatting configuration.
+    decimals : mapping, optional
+        Outcome -> decimal places (default 1).
+    """
+    cfg = _cfg(fcfg)
+    dec = dict(decimals or {})
+    sites = _site_order(change_df["site"])
+    has_note = "note" in change_df.columns and any(not _missing(v) for v in change_df["note"])
+    rows = []
+    for s in sites:
+        part = change_df[change_df["site"].astype(str) == s]
+        for _, r in part.iterrows():
+            d = dec.get(str(r["outcome"]), 1)
+            row = {
+                "Site": s,
+                "Outcome": OUTCOME_LABELS.get(str(r["outcome"]), _humanise(r["outcome"])),
+                "n": F.fmt_int(r["n"], cfg),
+                "Baseline mean": F.fmt_num(_float(r["mean_pre"]), d, cfg),
+                "Follow-up mean": F.fmt_num(_float(r["mean_post"]), d, cfg),
+                "Mean change (95% CI)": F.fmt_est_ci(
+                    _float(r["mean_change"]), _float(r["ci_low"]), _float(r["ci_high"]), d, cfg, level=None, signed=True
+                ),
+                "p (paired t)": _p_text(r["p_value"], cfg),
+                "p (Wilcoxon)": _p_text(r.get("wilcoxon_p"), cfg),
+                "Cohen's dz": F.fmt_num(_float(r.get("cohen_dz")), 2, cfg),
+            }
+            if has_note:
+                row["Note"] = "" if _missing(r.get("note")) else str(r["note"])
+            rows.append(row)
+    columns = ["Site", "Outcome", "n", "Baseline mean", "Follow-up mean", "Mean change (95% CI)",
+               "p (paired t)", "p (Wilcoxon)", "Cohen's dz"] + (["Note"] if has_note else [])
+    caption = (
+        "Change from baseline to nine months within each site: mean of the paired differences "
+        "(follow-up minus baseline) with its 95% confidence interval and paired t-test p-value, the "
+        "Wilcoxon signed-rank p-value as a sensitivity analysis, and the standardised change "
+        "(Cohen's dz). Complete cases only."
+    )
+    widths = [0.7, 2.4, 0.6, 1.1, 1.1, 2.2, 1.3, 1.4, 1.1] + ([2] if has_note else [])
+    return pipe_table(pd.DataFrame(rows, columns=columns), caption, "change", widths=widths)
+
+
+# --------------------------------------------------------------------------
+# service use
+# --------------------------------------------------------------------------
+
+
+def _concat(frames: Any) -> pd.DataFrame:
+    """One frame from a frame, a sequence of frames or a mapping of frames."""
+    if isinstance(frames, pd.DataFrame):
+        return frames
+    if isinstance(frames, Mapping):
+        frames = list(frames.values())
+    frames = [f for f in frames if f is not None and len(f.columns)]
+    if not frames:
+        raise ValueError("no service-use frames given")
+    return pd.concat(frames, ignore_index=True)
+
+
+def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None) -> str:
+    """Service use in the nine months before baseline and before follow-up.
+
+    Parameters
+    ----------
+    frames : DataFrame, sequence or mapping of DataFrames
+        ``results/analysis/service_use_<site>.csv`` (one per site).
+    fcfg : mapping or None
+        Formatting configuration.
+    """
+    cfg = _cfg(fcfg)
+    df = _concat(frames)
+    sites = _site_order(df["site"])
+    has_note = "note" in df.columns and any(not _missing(v) for v in df["note"])
+    rows = []
+    for s in sites:
+        for _, r in df[df["site"].astype(str) == s].iterrows():
+            row = {
+                "Site": s,
+                "Service": SERVICE_LABELS.get(str(r["service"]), _humanise(r["service"])),
+                "n": F.fmt_int(r["n_persons"], cfg),
+                "Total before": F.fmt_int(r["total_pre"], cfg),
+                "Total after": F.fmt_int(r["total_post"], cfg),
+                "Rate ratio (95% CI)": F.fmt_est_ci(
+                    _float(r["rate_ratio"]), _float(r["rr_ci_low"]), _float(r["rr_ci_high"]), 2, cfg, level=None
+                ),
+                "Reduction, % (95% CI)": F.fmt_est_ci(
+                    _float(r["pct_reduction"]), _float(r["pct_reduction_ci_low"]),
+                    _float(r["pct_reduction_ci_high"]), 0, cfg, level=None,
+                ),
+                "p (GEE)": _p_text(r["p_value"], cfg),
+                "p (exact)": _p_text(r.get("exact_p_value"), cfg),
+            }
+            if has_note:
+                row["Note"] = "" if _missing(r.get("note")) else str(r["note"])
+            rows.append(row)
+    columns = ["Site", "Service", "n", "Total before", "Total after", "Rate ratio (95% CI)",
+               "Reduction, % (95% CI)", "p (GEE)", "p (exact)"] + (["Note"] if has_note else [])
+    caption = (
+        "Use of services reported for the nine months before baseline (before) and the nine months "
+        "before follow-up (after), among people with both reports. Rate ratio after/before from a "
+        "Poisson GEE with exchangeable working correlation and robust standard errors; reduction = "
+        "(1 - rate ratio) x 100; exact p from the conditional binomial test of the two totals."
+    )
+    widths = [0.8, 2.2, 0.6, 1, 1, 2, 2, 0.9, 0.9] + ([2] if has_note else [])
+    return pipe_table(pd.DataFrame(rows, columns=columns), caption, "service_use", widths=widths)
+
+
+# --------------------------------------------------------------------------
+# models
+# --------------------------------------------------------------------------
+
+_SITE_TERM = re.compile(r"^C\(site\)\[T\.(?P<level>[^\]]+)\]$")
+
+
+def _term_label(term: str, exposure_label: str) -> str:
+    """Readable name of a model term."""
+    m = _SITE_TERM.match(term)
+    if m:
+        return f"Site {m.group('level')} (vs reference site)"
+    if term == "med_choice":
+        return exposure_label
+    if term.endswith("_bl"):
+        base = term[: -len("_bl")]
+        return f"Baseline {OUTCOME_LABELS.get(base, _humanise(base)).lower()}"
+    return _humanise(term)
+
+
+def _term_order(term: str) -> int:
+    """Exposure first, baseline terms next, site contrasts last (stable within)."""
+    if term == "med_choice":
+        return 0
+    if _SITE_TERM.match(term):
+        return 3
+    if term.endswith("_bl"):
+        return 1
+    return 2
+
+
+def models_md(
+    ancova: pd.DataFrame,
+    satisfaction: pd.DataFrame,
+    engagement: pd.DataFrame,
+    fcfg: Mapping[str, Any] | None,
+    exposure_label: str = "Takes medication as prescribed, by choice",
+) -> str:
+    """The three regression models: ANCOVA, satisfaction (OLS), engagement (logistic).
+
+    Parameters
+    ----------
+    ancova : pandas.DataFrame
+        ``results/analysis/ancova.csv`` (``outcome, term, estimate, ci_low,
+        ci_high, p_value, n``).
+    satisfaction : pandas.DataFrame
+        ``results/analysis/satisfaction.csv``.
+    engagement : pandas.DataFrame
+        ``results/analysis/engagement.csv`` (odds ratios in ``odds_ratio,
+        or_ci_low, or_ci_high``).
+    fcfg : mapping or None
+        Formatting configuration.
+    exposure_label : str, optional
+        Label of the medication-choice term.
+    """
+    cfg = _cfg(fcfg)
+    rows = []
+
+    def add(model: str, frame: pd.DataFrame, est: str, lo: str, hi: str, dec: int, scale: str) -> None:
+        terms = [t for t in frame["term"].astype(str) if t != "Intercept"]
+        for term in sorted(terms, key=_term_order):
+            r = frame[frame["term"].astype(str) == term].iloc[0]
+            rows.append(
+                {
+                    "Model": model,
+                    "Term": _term_label(term, exposure_label),
+                    "Scale": scale,
+                    "Estimate (95% CI)": F.fmt_est_ci(_float(r[est]), _float(r[lo]), _float(r[hi]), dec, cfg, level=None),
+                    "p": _p_text(r["p_value"], cfg),
+                    "n": F.fmt_int(r["n"], cfg) if "n" in frame.columns else "",
+                }
+            )
+            model = ""  # name the model on its first row only
+
+    for outcome in pd.unique(ancova["outcome"].astype(str)):
+        part = ancova[ancova["outcome"].astype(str) == outcome]
+        label = OUTCOME_LABELS.get(outcome, _humanise(outcome)).lower()
+        add(f"ANCOVA: {label} at nine months", part, "estimate", "ci_low", "ci_high", 2, "difference")
+    add("Linear: satisfaction with the project", satisfaction, "estimate", "ci_low", "ci_high", 3, "coefficient")
+    add("Logistic: staying engaged", engagement, "odds_ratio", "or_ci_low", "or_ci_high", 2, "odds ratio")
+    caption = (
+        "Regression models (complete cases). ANCOVA: nine-month score on baseline score, choosing to "
+        "take medication as prescribed and site. Linear model: satisfaction with the project (item "
+        "mean) on baseline clinical severity and site. Logistic model: staying engaged on baseline "
+        "quality of life, collaboration with the main staff contact and site (odds ratios). Site terms "
+        "are contrasts with the reference site."
+    )
+    df = pd.DataFrame(rows, columns=["Model", "Term", "Scale", "Estimate (95% CI)", "p", "n"])
+    return pipe_table(df, caption, "models", widths=[2.6, 3, 1.2, 2.2, 0.8, 0.6])
+
+
+# --------------------------------------------------------------------------
+# reliability
+# --------------------------------------------------------------------------
+
+
+def _scale_label(scale: str, measures: Mapping[str, Any] | None) -> str:
+    """'collaboration.positive_collaboration' -> 'STAR-P: positive collaboration'."""
+    measure, _, sub = str(scale).partition(".")
+    label = MEASURE_LABELS.get(measure, _humanise(measure))
+    if measures:
+        m = (measures.get("measures") or measures).get(measure)
+        if isinstance(m, Mapping) and m.get("label"):
+            label = str(m["label"])
+    return f"{label}: {sub.replace('_', ' ')}" if sub else label
+
+
+def reliability_md(
+    rel_baseline: pd.DataFrame,
+    rel_followup: pd.DataFrame,
+    fcfg: Mapping[str, Any] | None,
+    measures: Mapping[str, Any] | None = None,
+) -> str:
+    """Internal consistency (Cronbach's alpha) of each scale at both time points.
+
+    Parameters
+    ----------
+    rel_baseline, rel_followup : pandas.DataFrame
+        ``results/scores/reliability_<timepoint>.csv`` (``measure, scale, n,
+        n_items, alpha, ci_low, ci_high``).
+    fcfg : mapping or None
+        Formatting configuration.
+    measures : mapping, optional
+        Parsed ``config/measures.yaml``, for the measures' labels.
+    """
+    cfg = _cfg(fcfg)
+    frames = {"baseline": rel_baseline, "followup": rel_followup}
+    scales: list[str] = []
+    for frame in frames.values():
+        scales += [s for s in frame["scale"].astype(str) if s not in scales]
+    rows = []
+    for scale in scales:
+        row = {"Scale": _scale_label(scale, measures)}
+        items = ""
+        for tp, frame in frames.items():
+            hit = frame[frame["scale"].astype(str) == scale]
+            name = "Baseline" if tp == "baseline" else "Follow-up"
+            if hit.empty:
+                row[f"{name} n"] = cfg["missing"]
+                row[f"{name} alpha (95% CI)"] = cfg["missing"]
+                continue
+            r = hit.iloc[0]
+            items = items or F.fmt_int(r["n_items"], cfg)
+            row[f"{name} n"] = F.fmt_int(r["n"], cfg)
+            row[f"{name} alpha (95% CI)"] = F.fmt_est_ci(
+                _float(r["alpha"]), _float(r["ci_low"]), _float(r["ci_high"]), 2, cfg, level=None
+            )
+        row["Items"] = items
+        rows.append(row)
+    columns = ["Scale", "Items", "Baseline n", "Baseline alpha (95% CI)", "Follow-up n", "Follow-up alpha (95% CI)"]
+    caption = (
+        "Internal consistency of each scale and subscale: Cronbach's alpha with its 95% confidence "
+        "interval, among people who answered every item at that time point (n)."
+    )
+    return pipe_table(pd.DataFrame(rows, columns=columns), caption, "reliability", widths=[4, 0.8, 1, 2, 1, 2])

@@ -1,0 +1,466 @@
+"""The raw hand-over as bytes: registers with identifiers, item-level
+questionnaires, attendance, transcripts, the REFI-QDA export, the national
+survey, the corrections log and the Frictionless codebook
+(:func:`simulate_dataset`), with planted data-entry errors and their
+documented corrections.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from selfcare.refiqda.archive import write_qdpx
+from selfcare.refiqda.model import (
+    Selection,
+    TextSource,
+    code_guid,
+    project_from_framework,
+    selection_guid,
+    source_guid,
+)
+from selfcare.synth.facts import SITES, SYNTHETIC_NOTE, child_rng
+from selfcare.synth.quantitative import simulate_quantitative, true_parameters
+from selfcare.synth.transcripts.generate import generate_transcript
+
+# ---------------------------------------------------------------------------
+# Identifiers, registers and files
+# ---------------------------------------------------------------------------
+
+_INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+
+
+def _iso(start: dt.date, day: float) -> str:
+    """ISO date ``day`` days after ``start`` (empty string for missing)."""
+    if day is None or (isinstance(day, float) and np.isnan(day)):
+        return ""
+    return (start + dt.timedelta(days=int(day))).isoformat()
+
+
+def _unique_names(rng: np.random.Generator, genders: list[str], ident: Mapping[str, Any], taken: set[str]) -> list[str]:
+    """Invented full names, unique across everyone in the study."""
+    out = []
+    for g in genders:
+        pool = ident["first_names"]["female" if g == "female" else "male"]
+        while True:
+            name = f"{rng.choice(pool)} {rng.choice(ident['surnames'])}"
+            if name not in taken:
+                taken.add(name)
+                out.append(name)
+                break
+    return out
+
+
+def _phone(rng: np.random.Generator, ident: Mapping[str, Any], site: str) -> str:
+    """A number from Ofcom's ranges reserved for drama (never a real line)."""
+    prefixes = ident["phone_prefixes"]
+    if rng.random() < 0.7:
+        return f"{prefixes['mobile']}{rng.integers(0, 1000):03d}"
+    prefix = prefixes[site]
+    width = 10 + prefix.count(" ") + 1 - len(prefix)
+    return f"{prefix}{rng.integers(0, 10 ** width):0{width}d}"
+
+
+def _email(rng: np.random.Generator, name: str, ident: Mapping[str, Any]) -> str:
+    first, last = name.split(" ", 1)
+    local = f"{first}.{last}".lower().replace("'", "").replace(" ", "")
+    return f"{local}{rng.integers(1, 99)}@{rng.choice(ident['email_domains'])}"
+
+
+def _postcode(rng: np.random.Generator, ident: Mapping[str, Any], site: str) -> str:
+    district = rng.choice(ident["postcode_districts"][site])
+    letters = "".join(rng.choice(list(_INWARD_LETTERS), size=2))
+    return f"{district} {rng.integers(0, 10)}{letters}"
+
+
+def _nhs_numbers(rng: np.random.Generator, n: int) -> list[str]:
+    from selfcare.raw.nhs import make_test_nhs_number
+
+    seen: set[str] = set()
+    out = []
+    while len(out) < n:
+        num = make_test_nhs_number(rng)
+        if num not in seen:
+            seen.add(num)
+            out.append(num)
+    return out
+
+
+def _dob(rng: np.random.Generator, age: float, baseline: dt.date) -> str:
+    """A date of birth that gives exactly ``age`` whole years at baseline."""
+    if np.isnan(age):
+        return ""
+    a = int(age)
+    try:
+        latest = baseline.replace(year=baseline.year - a)
+    except ValueError:  # 29 February
+        latest = baseline.replace(year=baseline.year - a, day=28)
+    earliest = latest.replace(year=latest.year - 1) + dt.timedelta(days=1) if not (
+        latest.month == 2 and latest.day == 29
+    ) else latest.replace(year=latest.year - 1, day=28) + dt.timedelta(days=1)
+    span = (latest - earliest).days
+    return (earliest + dt.timedelta(days=int(rng.integers(0, span + 1)))).isoformat()
+
+
+def build_codebook(codebook: Mapping[str, Any], measures: Mapping[str, Any], synthetic: bool, transcript_files: list[str]) -> dict[str, Any]:
+    """Frictionless Data Package descriptor of the raw hand-over.
+
+    Parameters
+    ----------
+    codebook : mapping
+        ``config/codebook.yaml``.
+    measures : mapping
+        ``config/measures.yaml``; adds the item columns of each questionnaire.
+    synthetic : bool
+        Marks the package as synthetic.
+    transcript_files : list of str
+        Relative paths of the transcripts.
+    """
+    resources = []
+    for name, res in codebook["resources"].items():
+        kind = res.get("kind", "table")
+        entry: dict[str, Any] = {"name": name, "description": res.get("description", "")}
+        if kind == "text":
+            entry.update(path=sorted(transcript_files), format="txt", mediatype="text/plain", encoding="utf-8")
+        elif kind == "refi-qda":
+            entry.update(path=res["path"], format="qdpx", mediatype="application/zip")
+        else:
+            fields = [dict(f) for f in res["fields"]]
+            tp = res.get("measure_items")
+            if tp:
+                for mname, m in measures["measures"].items():
+                    if tp not in m["timepoints"]:
+                        continue
+                    for k, code in enumerate(m["items"], 1):
+                        fields.append(
+                            {
+                                "name": code,
+                                "type": "integer",
+                                "description": f"{m['label']}, item {k} (wording licensed, not stored)",
+                                "constraints": {"minimum": m["response_min"], "maximum": m["response_max"]},
+                            }
+                        )
+            schema: dict[str, Any] = {"fields": fields, "primaryKey": list(res["primary_key"])}
+            fks = []
+            for field, ref in (res.get("foreign_keys") or {}).items():
+                targets = [t.strip() for t in str(ref).split(",")]
+                fks.append(
+                    {
+                        "fields": field,
+                        "reference": [
+                            {"resource": t.split(".")[0], "fields": t.split(".")[1]} for t in targets
+                        ]
+                        if len(targets) > 1
+                        else {"resource": targets[0].split(".")[0], "fields": targets[0].split(".")[1]},
+                    }
+                )
+            if fks:
+                schema["foreignKeys"] = fks
+            entry.update(
+                path=res["path"],
+                format="csv",
+                mediatype="text/csv",
+                encoding="utf-8",
+                dialect={"commentChar": "#"},
+                schema=schema,
+            )
+        if res.get("identifier_content"):
+            entry["identifier_content"] = True
+        resources.append(entry)
+    return {
+        "name": "selfcare-raw",
+        "title": "Supporting self care in Mental Health NHS Trusts: raw study data",
+        "synthetic": bool(synthetic),
+        "description": SYNTHETIC_NOTE if synthetic else "",
+        "profile": "data-package",
+        "resources": resources,
+    }
+
+
+def simulate_dataset(
+    cfg: Mapping[str, Any],
+    measures: Mapping[str, Any],
+    codebook: Mapping[str, Any],
+    framework: Mapping[str, Any],
+    bank: Mapping[str, Any],
+    seed: int | None = None,
+) -> dict[str, bytes]:
+    """Build every file of the synthetic raw hand-over.
+
+    Parameters
+    ----------
+    cfg, measures, codebook, framework, bank : mapping
+        ``config/simulation.yaml``, ``measures.yaml``, ``codebook.yaml``,
+        ``framework.yaml`` and ``transcripts.yaml``.
+    seed : int, optional
+        Overrides the configured seed.
+
+    Returns
+    -------
+    dict
+        Relative path -> file content (bytes). Same inputs, same bytes.
+    """
+    from selfcare.core import io as sio
+
+    seed = int(cfg["seed"] if seed is None else seed)
+    q = simulate_quantitative(cfg, measures, seed)
+    people = q["people"]
+    start = dt.date.fromisoformat(str(cfg["recruitment"]["start"]))
+    ident = cfg["identifiers"]
+    rng_id = child_rng(seed, "identifiers")
+    taken: set[str] = set()
+    names = _unique_names(rng_id, list(people["gender"]), ident, taken)
+    nhs = _nhs_numbers(rng_id, len(people))
+    reg = pd.DataFrame(
+        {
+            "study_id": people["study_id"],
+            "site": people["site"],
+            "initiative": people["initiative"],
+            "full_name": names,
+            "nhs_number": nhs,
+            "date_of_birth": [
+                _dob(rng_id, a, start + dt.timedelta(days=int(b)))
+                for a, b in zip(people["age"], people["baseline_day"])
+            ],
+            "postcode": [_postcode(rng_id, ident, s) for s in people["site"]],
+            "phone": [_phone(rng_id, ident, s) if rng_id.random() < 0.92 else "" for s in people["site"]],
+            "email": [_email(rng_id, nm, ident) if rng_id.random() < 0.8 else "" for nm in names],
+            "referral_date": [_iso(start, d) for d in people["referral_day"]],
+            "baseline_date": [_iso(start, d) for d in people["baseline_day"]],
+            "followup_date": [_iso(start, d) for d in people["followup_day"]],
+            "consent_data": "yes",
+            "consent_quotes": people["consent_quotes"],
+            "withdrawn": people["withdrawn"],
+            "withdrawal_date": [_iso(start, d) for d in people["withdrawal_day"]],
+        }
+    )
+    demo_cols = ["study_id", "gender", "ethnicity", "dependants", "marital_status", "education",
+                 "living_alone", "supported_accommodation", "employment_status"]
+    demographics = people[demo_cols]
+
+    def questionnaire_frame(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        out.insert(1, "interview_date", [_iso(start, d) for d in out.pop("interview_day")])
+        return out
+
+    baseline = questionnaire_frame(q["baseline"])
+    followup = questionnaire_frame(q["followup"])
+    attendance = pd.DataFrame(
+        {"study_id": q["attendance"]["study_id"], "session_date": [_iso(start, d) for d in q["attendance"]["day"]]}
+    ).drop_duplicates()
+
+    # Interviewees (carers, staff, managers).
+    icfg = cfg["interviews"]
+    rng_iv = child_rng(seed, "interviewees")
+    iv_rows = []
+    for site in SITES:
+        for group, prefix, count in (("carer", "CA", icfg["carers"]), ("staff", "ST", icfg["staff"]),
+                                     ("manager", "MG", icfg["managers"])):
+            genders = list(rng_iv.choice(["female", "male"], size=int(count), p=[0.6, 0.4]))
+            for k, nm in enumerate(_unique_names(rng_iv, genders, ident, taken), 1):
+                role = "carer" if group == "carer" else str(rng_iv.choice(icfg["roles"][group]))
+                iv_rows.append(
+                    {
+                        "person_id": f"{prefix}-{site}-{k:02d}",
+                        "group": group,
+                        "site": site,
+                        "full_name": nm,
+                        "role": role,
+                        "phone": _phone(rng_iv, ident, site),
+                        "email": _email(rng_iv, nm, ident),
+                        "consent_quotes": "yes" if rng_iv.random() < icfg["consent_quotes_rate"] else "no",
+                    }
+                )
+    interviewees = pd.DataFrame(iv_rows)
+
+    # Interviews and transcripts.
+    rng_tx = child_rng(seed, "transcripts")
+    places = ident["places"]
+    interviews = []
+    texts: dict[str, str] = {}
+    segments: dict[str, list[dict]] = {}
+
+    def first(n: str) -> str:
+        return n.split(" ", 1)[0]
+
+    for site in SITES:
+        counter = itertools.count(1)
+        site_reg = reg[reg["site"] == site]
+        staff = interviewees[(interviewees["site"] == site) & (interviewees["group"] != "carer")]
+        staff_people = [{"full_name": n, "first_name": first(n)} for n in staff["full_name"]]
+        chosen = site_reg.sample(n=int(icfg["service_users_baseline"]), random_state=int(rng_tx.integers(1 << 31)))
+        chosen = chosen.sort_values("study_id")
+        fu_pool = chosen[chosen["followup_date"] != ""]
+        fu = fu_pool.head(int(icfg["service_users_followup"]))
+        plan = [(r, "service_user", "baseline") for _, r in chosen.iterrows()]
+        plan += [(r, "service_user", "followup") for _, r in fu.iterrows()]
+        plan += [(r, r["group"], "single") for _, r in interviewees[interviewees["site"] == site].iterrows()]
+        for row, group, tp in plan:
+            iid = f"INT-{site}-{next(counter):03d}"
+            if group == "service_user":
+                person = row["study_id"]
+                day = row["baseline_date"] if tp == "baseline" else row["followup_date"]
+                speaker = {
+                    "full_name": row["full_name"],
+                    "first_name": first(row["full_name"]),
+                    "phone": row["phone"] or _phone(rng_tx, ident, site),
+                    "email": row["email"] or _email(rng_tx, row["full_name"], ident),
+                    "nhs_number": row["nhs_number"],
+                    "postcode": row["postcode"],
+                }
+            else:
+                person = row["person_id"]
+                day = _iso(start, int(rng_tx.integers(120, 600)))
+                speaker = {
+                    "full_name": row["full_name"],
+                    "first_name": first(row["full_name"]),
+                    "phone": row["phone"],
+                    "email": row["email"],
+                }
+            peers = site_reg[site_reg["full_name"] != speaker["full_name"]].sample(
+                n=2, random_state=int(rng_tx.integers(1 << 31))
+            )
+            others = [p for p in staff_people if p["full_name"] != speaker["full_name"]]
+            others += [{"full_name": n, "first_name": first(n)} for n in peers["full_name"]]
+            header = f"[SYNTHETIC TRANSCRIPT - not a real interview] {iid}"
+            text, segs = generate_transcript(
+                rng_tx, speaker, others, group, site, tp, bank, framework, list(places[site]), header
+            )
+            texts[iid] = text
+            segments[iid] = segs
+            interviews.append(
+                {
+                    "interview_id": iid,
+                    "person_id": person,
+                    "group": group,
+                    "site": site,
+                    "timepoint": tp,
+                    "interview_date": day,
+                    "transcript_file": f"transcripts/{iid}.txt",
+                }
+            )
+    interviews_df = pd.DataFrame(interviews)
+
+    sources = []
+    for iid in sorted(texts):
+        spans: dict[tuple[int, int], list[str]] = {}
+        for seg in segments[iid]:
+            spans.setdefault((int(seg["start"]), int(seg["end"])), []).append(code_guid(seg["code_path"]))
+        sels = [
+            Selection(guid=selection_guid(iid, a, b), start=a, end=b, code_guids=codes)
+            for (a, b), codes in sorted(spans.items())
+        ]
+        sources.append(TextSource(guid=source_guid(iid), name=iid, text=texts[iid], selections=sels))
+    project = project_from_framework(
+        "Supporting self care: interview coding (SYNTHETIC)",
+        framework,
+        sources,
+        "SYNTHETIC project generated by selfcare.simulate; transcripts are invented.",  # hand-over bytes: see SYNTHETIC_NOTE
+    )
+    qdpx = sio.zip_bytes(write_qdpx(project))
+
+    # National survey.
+    scfg = cfg["survey"]
+    rng_sv = child_rng(seed, "survey")
+    n_resp = int(scfg["responded"])
+    survey = pd.DataFrame(
+        {
+            "trust_id": [f"T{i:02d}" for i in range(1, n_resp + 1)],
+            "region": rng_sv.choice(["north", "midlands_east", "london", "south"], size=n_resp),
+        }
+    )
+    for col, rate in scfg["yes_rates"].items():
+        vals = np.where(rng_sv.random(n_resp) < rate, "yes", "no").astype(object)
+        vals[rng_sv.random(n_resp) < scfg["item_missing_rate"]] = ""
+        survey[col] = vals
+    for col, mean in scfg["likert_means"].items():
+        vals = np.clip(np.rint(mean + 0.9 * rng_sv.standard_normal(n_resp)), 1, 5).astype(int).astype(object)
+        vals[rng_sv.random(n_resp) < scfg["item_missing_rate"]] = ""
+        survey[col] = vals
+
+    reg, baseline, corrections = inject_entry_errors(reg, baseline, child_rng(seed, "corrections"), start)
+
+    def csv(df: pd.DataFrame) -> bytes:
+        return sio.csv_text(df, SYNTHETIC_NOTE.replace("SYNTHETIC", "SYNTHETIC", 1)).encode("utf-8")
+
+    files: dict[str, bytes] = {
+        "participants.csv": csv(reg),
+        "screening.csv": csv(q["screening"]),
+        "demographics.csv": csv(demographics),
+        "baseline.csv": csv(_ints(baseline)),
+        "followup.csv": csv(_ints(followup)),
+        "attendance.csv": csv(attendance),
+        "interviewees.csv": csv(interviewees),
+        "interviews.csv": csv(interviews_df),
+        "survey.csv": csv(survey),
+        "corrections.csv": csv(corrections),
+        "coding.qdpx": qdpx,
+    }
+    for iid, text in texts.items():
+        files[f"transcripts/{iid}.txt"] = text.encode("utf-8")
+    files["datapackage.json"] = sio.dump_json(
+        build_codebook(codebook, measures, True, [f"transcripts/{i}.txt" for i in texts])
+    ).encode("utf-8")
+    truth = true_parameters(cfg)
+    truth["_note"] = SYNTHETIC_NOTE
+    truth["seed"] = seed
+    files["simulation_truth.json"] = sio.dump_json(truth).encode("utf-8")
+    demo_key = child_rng(seed, "demo-key").bytes(32).hex()
+    files["demo_pseudonym_key.txt"] = (
+        "# DEMO pseudonymisation key for the SYNTHETIC dataset only; never use it for real data\n"
+        f"{demo_key}\n"
+    ).encode("utf-8")
+    return files
+
+
+def inject_entry_errors(
+    reg: pd.DataFrame, baseline: pd.DataFrame, rng: np.random.Generator, start: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Plant two data-entry errors, and the documented corrections that fix them.
+
+    A real hand-over comes with errors found after entry. The raw files keep
+    the error; ``corrections.csv`` records the fix, which the workflow applies
+    before validation. Here: an item response typed twice (out of range) and a
+    referral date with the wrong year (after the baseline interview).
+
+    Returns
+    -------
+    reg, baseline : pandas.DataFrame
+        Copies holding the errors.
+    corrections : pandas.DataFrame
+        The correction log (columns of ``corrections.csv``).
+    """
+    reg, baseline = reg.copy(), baseline.copy()
+    answered = baseline.index[baseline["es_05"].notna()]
+    i = int(rng.choice(answered))
+    true_item = int(baseline.at[i, "es_05"])
+    baseline.at[i, "es_05"] = float(f"{true_item}{true_item}")
+    j = int(rng.integers(0, len(reg)))
+    true_ref = reg.at[j, "referral_date"]
+    wrong = dt.date.fromisoformat(true_ref)
+    reg.at[j, "referral_date"] = wrong.replace(year=wrong.year + 1).isoformat()
+    fixed_on = (start + dt.timedelta(days=400)).isoformat()
+    corrections = pd.DataFrame(
+        [
+            {"correction_id": "C001", "file": "baseline.csv", "record_id": baseline.at[i, "study_id"],
+             "column": "es_05", "new_value": str(true_item), "reason": "data entry: response digit typed twice",
+             "corrected_on": fixed_on},
+            {"correction_id": "C002", "file": "participants.csv", "record_id": reg.at[j, "study_id"],
+             "column": "referral_date", "new_value": true_ref, "reason": "data entry: wrong year in referral date",
+             "corrected_on": fixed_on},
+        ]
+    )
+    return reg, baseline, corrections
+
+
+def _ints(frame: pd.DataFrame) -> pd.DataFrame:
+    """Render float columns holding whole numbers as integers (blank if missing)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]) or str(out[col].dtype) == "Float64":
+            out[col] = out[col].astype("Int64")
+    return out
