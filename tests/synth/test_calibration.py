@@ -41,6 +41,8 @@ from selfcare.scoring.score import score_measures
 from selfcare.synth import calibration
 from selfcare.synth.quantitative import simulate_quantitative, true_parameters
 
+pytestmark = pytest.mark.slow  # whole-workflow runs / many replicates: not in the fast run
+
 N_REPLICATES = 200
 SEEDS = list(range(1, N_REPLICATES + 1))
 COVERAGE_RANGE = (0.90, 0.99)

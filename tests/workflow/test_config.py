@@ -304,3 +304,47 @@ def test_simulation_yaml_validates_and_rejects_unknown_keys(repo_root):
     bad["outcomes"]["empowerment"]["change"]["XX"] = 1.0
     with pytest.raises(ValueError, match="outcomes/empowerment/change"):
         _check_sim(bad, schema)
+
+
+# --------------------------------------------------------------------------
+# config/README.md: every key described, generated from the schema
+# --------------------------------------------------------------------------
+
+
+def test_config_readme_is_generated_from_the_schema():
+    from selfcare.core.configdoc import config_reference
+
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    assert (ROOT / "config/README.md").read_text() == config_reference(schema), (
+        "config/README.md is out of date: run python -m selfcare.core.configdoc"
+    )
+
+
+def test_config_readme_covers_every_key_of_the_shipped_config():
+    readme = (ROOT / "config/README.md").read_text()
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+
+    def paths(node, prefix=""):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                p = f"{prefix}.{k}" if prefix else k
+                yield p
+                if not (prefix == "deidentify.disclosure.steps[]" and k == "map"):
+                    yield from paths(v, p)
+        elif isinstance(node, list) and node and isinstance(node[0], dict):
+            for item in node:
+                yield from paths(item, f"{prefix}[]")
+
+    missing = sorted({p for p in paths(config) if f"`{p}`" not in readme})
+    assert not missing, missing
+
+
+def test_a_key_without_description_is_named():
+    from selfcare.core.configdoc import SchemaDocError, config_reference
+
+    schema = {"properties": {"a": {"type": "object", "description": "A.", "properties": {"b": {"type": "string"}}}}}
+    with pytest.raises(SchemaDocError, match=r"'a\.b'"):
+        config_reference(schema)
+    schema["properties"]["a"]["properties"]["b"]["description"] = "B."
+    text = config_reference(schema)
+    assert "## `a`" in text and "| `a.b` | string | no | B. |" in text

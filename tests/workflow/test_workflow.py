@@ -24,6 +24,8 @@ import pandas as pd
 import pytest
 import yaml
 
+pytestmark = pytest.mark.slow  # whole-workflow runs / many replicates: not in the fast run
+
 ROOT = Path(__file__).resolve().parents[2]
 COPY = ["Snakefile", "workflow", "config", "resources", "manuscript", "pyproject.toml"]
 

@@ -6,6 +6,8 @@ import json
 import yaml
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
+from snakemake.sourcecache import LocalSourceFile
 from snakemake.utils import validate
 
 validate(config, "../schemas/config.schema.yaml")
@@ -15,6 +17,32 @@ for _path, _schema in (
 ):
     with open(_path, encoding="utf-8") as _fh:
         validate(yaml.safe_load(_fh), _schema)
+
+# Two kinds of files. The study's own (config/, the raw hand-over, results/)
+# are found from the working directory. The workflow's own (schemas,
+# resources, the manuscript, the package) sit beside these rules: in this
+# repository both are the same folder; deployed as a Snakemake module into a
+# study team's repository (README, "Deploying into your own repository") they
+# are not.
+if not isinstance(workflow.current_basedir, (str, LocalSourceFile)):
+    raise WorkflowError(
+        "selfcare must be deployed from a local copy of a tagged release "
+        "(a checkout or git submodule named in the module's snakefile:), "
+        "not from a remote source"
+    )
+WORKFLOW_ROOT = Path(str(workflow.current_basedir)).resolve().parents[1]
+
+
+def wf(path):
+    """A file shipped with the workflow, relative to the working directory when
+    it lies inside it (so that recorded paths do not depend on the checkout's
+    location), else absolute."""
+    full = WORKFLOW_ROOT / path
+    try:
+        return str(full.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(full)
+
 
 RAW = Path(config["data"]["raw_dir"])
 CODEBOOK = RAW / config["data"]["codebook"]
@@ -36,7 +64,7 @@ def manuscript_sources():
     """The manuscript's source files (the Quarto project in manuscript/)."""
     return sorted(
         str(p)
-        for p in Path("manuscript").rglob("*")
+        for p in Path(wf("manuscript")).rglob("*")
         if p.is_file() and not p.name.startswith(".") and "_site" not in p.parts
     )
 
@@ -46,8 +74,10 @@ def rule_scripts():
     out = {}
     for r in workflow.rules:
         if r.script:
-            out[r.name] = str(
-                Path("workflow/rules", r.script).resolve().relative_to(Path.cwd())
+            out[r.name] = wf(
+                Path(WORKFLOW_ROOT, "workflow/rules", r.script)
+                .resolve()
+                .relative_to(WORKFLOW_ROOT)
             )
     return out
 
@@ -84,7 +114,7 @@ def package_sources():
     """Every module of the package by dotted name, read once per invocation."""
     from selfcare.core.io import read_package_sources
 
-    return read_package_sources("workflow/selfcare")
+    return read_package_sources(wf("workflow/selfcare"))
 
 
 def package_code(script):
@@ -94,6 +124,9 @@ def package_code(script):
     from selfcare.report.provenance import imported_modules, module_path, package_names
 
     modules = package_sources()
-    source = (Path("workflow/rules") / script).read_text(encoding="utf-8")
+    source = (WORKFLOW_ROOT / "workflow/rules" / script).read_text(encoding="utf-8")
     packages = package_names(modules)
-    return sorted(module_path(m, packages) for m in imported_modules(source, modules))
+    root = wf("workflow")
+    return sorted(
+        module_path(m, packages, root) for m in imported_modules(source, modules)
+    )

@@ -20,9 +20,9 @@ rule deidentify:
         raw=raw_files(),
         validated="results/validation/validation_report.json",
         codebook=CODEBOOK,
-        allowlist="workflow/schemas/deid_allowlist.yaml",
+        allowlist=wf("workflow/schemas/deid_allowlist.yaml"),
         measures="config/measures.yaml",
-        xsd="resources/refi-qda/project.xsd",
+        xsd=wf("resources/refi-qda/project.xsd"),
     output:
         tables=expand("results/deid/{table}.csv", table=DEID_TABLES),
         qdpx="results/deid/coding.qdpx",

@@ -32,7 +32,7 @@ rule figures:
         scores="results/scores/scores.csv",
         framework="config/framework.yaml",
         measures="config/measures.yaml",
-        captions="manuscript/figures.yaml",
+        captions=wf("manuscript/figures.yaml"),
     output:
         png=expand("results/figures/{name}.png", name=FIGURES),
         snippets=expand("results/manuscript/figures/{name}.md", name=FIGURES),
@@ -41,7 +41,7 @@ rule figures:
         "results/logs/figures.log",
     params:
         names=FIGURES,
-        script=lambda w: rule_scripts()["figures"],
+        script=wf("workflow/scripts/figures.py"),
         analysis=analysis_params("ancova", "satisfaction", "engagement"),
     script:
         "../scripts/figures.py"
@@ -66,6 +66,7 @@ rule config_numbers:
 rule collect_numbers:
     input:
         code=package_code("../scripts/collect_numbers.py"),
+        package=wf("workflow/selfcare/__init__.py"),
         fragments=NUMBER_FRAGMENTS,
         published="config/published.yaml",
     output:
@@ -117,6 +118,7 @@ rule tables:
 rule render_manuscript:
     input:
         code=package_code("../scripts/render_manuscript.py"),
+        project=wf("manuscript/_quarto.yml"),
         source=manuscript_sources(),
         variables="results/manuscript/_variables.yml",
         manifest="results/provenance/numbers.json",
@@ -136,7 +138,7 @@ rule render_manuscript:
 rule trace_check:
     input:
         code=package_code("../scripts/trace_check.py"),
-        qmd="manuscript/index.qmd",
+        qmd=wf("manuscript/index.qmd"),
         tables="results/manuscript/tables",
         snippets=expand("results/manuscript/figures/{name}.md", name=FIGURES),
         manifest="results/provenance/numbers.json",
@@ -183,7 +185,7 @@ rule number_changes:
     input:
         code=package_code("../scripts/number_changes.py"),
         manifest="results/provenance/numbers.json",
-        accepted="manuscript/accepted-numbers.json",
+        accepted=wf("manuscript/accepted-numbers.json"),
     output:
         changes="results/report/number_changes.csv",
     log:

@@ -10,7 +10,7 @@ rule qualitative:
         participants="results/deid/participants.csv",
         interviewees="results/deid/interviewees.csv",
         framework="config/framework.yaml",
-        xsd="resources/refi-qda/project.xsd",
+        xsd=wf("resources/refi-qda/project.xsd"),
     output:
         segments="results/qualitative/segments.csv",
         exclusions="results/qualitative/exclusions.csv",

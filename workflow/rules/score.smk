@@ -8,7 +8,7 @@ rule score_measures:
         questionnaire="results/deid/{timepoint}.csv",
         participants="results/deid/participants.csv",
         measures="config/measures.yaml",
-        schema="workflow/schemas/measures.schema.yaml",
+        schema=wf("workflow/schemas/measures.schema.yaml"),
     output:
         scores="results/scores/{timepoint}_{site}.csv",
     log:
@@ -39,7 +39,7 @@ rule reliability:
         code=package_code("../scripts/reliability.py"),
         questionnaire="results/deid/{timepoint}.csv",
         measures="config/measures.yaml",
-        schema="workflow/schemas/measures.schema.yaml",
+        schema=wf("workflow/schemas/measures.schema.yaml"),
     output:
         alpha="results/scores/reliability_{timepoint}.csv",
         item_total="results/scores/item_total_{timepoint}.csv",

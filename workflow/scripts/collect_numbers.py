@@ -5,13 +5,12 @@ its rule, output file, script and package modules, and the jobs' inputs, all
 with sha256).
 """
 
+from pathlib import Path
+
 from selfcare.core import io
 from selfcare.core.runner import LOG, attach_provenance, run
 from selfcare.report import provenance, registry
 from selfcare.report.tables.published import published_records
-
-PACKAGE = "workflow/selfcare"
-PACKAGE_ROOT = "workflow"
 
 
 def main(smk):
@@ -19,12 +18,13 @@ def main(smk):
     published = published_records(io.read_yaml(smk.input.published), smk.params.formatting)
     fragments.append((smk.input.published, attach_provenance(published, smk.rule, smk.input.published, [smk.input.published])))
     scripts = dict(smk.params.rule_scripts)
+    package = Path(smk.input.package).parent  # the package's __init__.py names its folder
     records, info, paths = provenance.assemble(
         registry.merge_fragments(fragments),
         scripts,
         {s: io.read_text(s) for s in sorted(set(scripts.values()))},
-        io.read_package_sources(PACKAGE),
-        PACKAGE_ROOT,
+        io.read_package_sources(package),
+        str(package.parent),
     )
     manifest = registry.provenance_manifest(records, {p: io.sha256_file(p) for p in paths}, info)
     io.write_yaml(smk.output.variables, registry.quarto_variables(records))

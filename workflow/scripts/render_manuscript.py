@@ -17,7 +17,7 @@ def main(smk):
         io.write_bytes(stage / "figures" / Path(snippet).name, io.read_bytes(snippet))
     quarto = render.find_quarto()
     info = render.render_manuscript(
-        "manuscript", stage, io.read_yaml(smk.input.variables), smk.output.html, smk.output.pdf,
+        str(Path(smk.input.project).parent), stage, io.read_yaml(smk.input.variables), smk.output.html, smk.output.pdf,
         quarto, link=provenance.link_factory(io.read_json(smk.input.manifest)),
     )
     LOG.info("rendered with %s", info["renderer"])

@@ -8,4 +8,6 @@ format (:mod:`selfcare.refiqda`), and the simulator apart
 (:mod:`selfcare.synth`). Only :mod:`selfcare.core.io` touches files.
 """
 
-__version__ = "0.1.0"
+#: The one place the version is written (pyproject.toml reads it; CITATION.cff
+#: and CHANGELOG.md are checked against it).
+__version__ = "0.2.0"
