@@ -53,6 +53,124 @@ def trim_quote(text: str, max_chars: int) -> str:
     return cut + ELLIPSIS
 
 
+def _theme_candidates(
+    theme: str,
+    spec: Mapping[str, Any],
+    seg: pd.DataFrame,
+    texts: Mapping[str, str],
+    register: pd.DataFrame,
+    min_chars: int,
+    max_chars: int,
+) -> list[dict[str, Any]]:
+    """Quotable passages of one theme, in order of their stable rank.
+
+    Parameters
+    ----------
+    theme : str
+        The theme.
+    spec : mapping
+        The theme's entry of the parsed framework (sub-code order).
+    seg : pandas.DataFrame
+        Segments of consenting interviewees.
+    texts : mapping of str to str
+        ``interview_id -> text``.
+    register : pandas.DataFrame
+        The checked interview register.
+    min_chars, max_chars : int
+        As in :func:`select_quotes`.
+
+    Returns
+    -------
+    list of dict
+        One candidate per passage (interview, start, end) with the quote
+        columns and a ``_rank`` key; passages shorter than ``min_chars``
+        are left out.
+    """
+    code_order = {code: i for i, code in enumerate(spec["codes"])}
+    passages: dict[tuple[str, int, int], list[str]] = {}
+    for rec in seg[seg["theme"] == theme].to_dict("records"):
+        key = (rec["interview_id"], int(rec["start"]), int(rec["end"]))
+        passages.setdefault(key, []).append(rec["code"])
+    candidates: list[dict[str, Any]] = []
+    for (iid, start, end), codes in passages.items():
+        if iid not in texts:
+            raise ValueError(f"quotes: interview {iid} has no text")
+        text = texts[iid]
+        if start < 0 or end > len(text) or start >= end:
+            raise ValueError(
+                f"quotes: interview {iid}: span [{start}, {end}) lies outside its text"
+            )
+        flat = " ".join(text[start:end].split())
+        if len(flat) < min_chars:
+            continue
+        person = register.loc[iid]
+        candidates.append(
+            {
+                "theme": theme,
+                "code": ";".join(sorted(set(codes), key=lambda c: code_order.get(c, 1 << 30))),
+                "pid": person["pid"],
+                "group": person["group"],
+                "site": person["site"],
+                "interview_id": iid,
+                "start": start,
+                "end": end,
+                "quote": trim_quote(flat, max_chars),
+                "_rank": _stable_rank(theme, iid, start, end),
+            }
+        )
+    candidates.sort(key=lambda c: c["_rank"])
+    return candidates
+
+
+def _pick_spread(candidates: list[dict[str, Any]], per_theme: int) -> list[dict[str, Any]]:
+    """Pick up to ``per_theme`` candidates, spreading over groups, sites and interviews.
+
+    Parameters
+    ----------
+    candidates : list of dict
+        Output of :func:`_theme_candidates` (consumed: picks are removed).
+    per_theme : int
+        Largest number of picks.
+
+    Returns
+    -------
+    list of dict
+        The picks in pick order (see the notes of :func:`select_quotes`).
+    """
+    used_group: dict[str, int] = {}
+    used_site: dict[str, int] = {}
+    used_interview: dict[str, int] = {}
+    picked: list[dict[str, Any]] = []
+    while len(picked) < per_theme:
+        free = [
+            c
+            for c in candidates
+            if not any(
+                p["interview_id"] == c["interview_id"]
+                and p["start"] < c["end"]
+                and c["start"] < p["end"]
+                for p in picked
+            )
+        ]
+        if not free:
+            break
+        best = min(
+            free,
+            key=lambda c: (
+                used_group.get(c["group"], 0),
+                used_site.get(c["site"], 0),
+                used_interview.get(c["interview_id"], 0),
+                c["_rank"],
+            ),
+        )
+        picked.append(best)
+        candidates.remove(best)
+        used_group[best["group"]] = used_group.get(best["group"], 0) + 1
+        used_site[best["site"]] = used_site.get(best["site"], 0) + 1
+        used_interview[best["interview_id"]] = used_interview.get(best["interview_id"], 0) + 1
+    return picked
+
+
 def select_quotes(
     segments: pd.DataFrame,
     texts: Mapping[str, str],
@@ -117,71 +235,8 @@ def select_quotes(
     rows: list[dict[str, Any]] = []
     seg = segments[segments["interview_id"].isin(consenting)]
     for theme, spec in fw.items():
-        code_order = {code: i for i, code in enumerate(spec["codes"])}
-        passages: dict[tuple[str, int, int], list[str]] = {}
-        for rec in seg[seg["theme"] == theme].to_dict("records"):
-            key = (rec["interview_id"], int(rec["start"]), int(rec["end"]))
-            passages.setdefault(key, []).append(rec["code"])
-        candidates: list[dict[str, Any]] = []
-        for (iid, start, end), codes in passages.items():
-            if iid not in texts:
-                raise ValueError(f"quotes: interview {iid} has no text")
-            text = texts[iid]
-            if start < 0 or end > len(text) or start >= end:
-                raise ValueError(
-                    f"quotes: interview {iid}: span [{start}, {end}) lies outside its text"
-                )
-            flat = " ".join(text[start:end].split())
-            if len(flat) < min_chars:
-                continue
-            person = register.loc[iid]
-            candidates.append(
-                {
-                    "theme": theme,
-                    "code": ";".join(sorted(set(codes), key=lambda c: code_order.get(c, 1 << 30))),
-                    "pid": person["pid"],
-                    "group": person["group"],
-                    "site": person["site"],
-                    "interview_id": iid,
-                    "start": start,
-                    "end": end,
-                    "quote": trim_quote(flat, max_chars),
-                    "_rank": _stable_rank(theme, iid, start, end),
-                }
-            )
-        candidates.sort(key=lambda c: c["_rank"])
-        used_group: dict[str, int] = {}
-        used_site: dict[str, int] = {}
-        used_interview: dict[str, int] = {}
-        picked: list[dict[str, Any]] = []
-        while len(picked) < per_theme:
-            free = [
-                c
-                for c in candidates
-                if not any(
-                    p["interview_id"] == c["interview_id"]
-                    and p["start"] < c["end"]
-                    and c["start"] < p["end"]
-                    for p in picked
-                )
-            ]
-            if not free:
-                break
-            best = min(
-                free,
-                key=lambda c: (
-                    used_group.get(c["group"], 0),
-                    used_site.get(c["site"], 0),
-                    used_interview.get(c["interview_id"], 0),
-                    c["_rank"],
-                ),
-            )
-            picked.append(best)
-            candidates.remove(best)
-            used_group[best["group"]] = used_group.get(best["group"], 0) + 1
-            used_site[best["site"]] = used_site.get(best["site"], 0) + 1
-            used_interview[best["interview_id"]] = used_interview.get(best["interview_id"], 0) + 1
-        rows.extend(picked)
+        candidates = _theme_candidates(theme, spec, seg, texts, register, min_chars, max_chars)
+        rows.extend(_pick_spread(candidates, per_theme))
     out = pd.DataFrame(rows, columns=QUOTE_COLUMNS)
     out[["start", "end"]] = out[["start", "end"]].astype("int64")
     return out

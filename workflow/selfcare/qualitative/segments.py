@@ -36,7 +36,14 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from selfcare.refiqda.model import Project, code_guid, iter_codes, parse_framework
+from selfcare.refiqda.model import (
+    Project,
+    Selection,
+    TextSource,
+    code_guid,
+    iter_codes,
+    parse_framework,
+)
 
 #: Stakeholder groups of the interviews, in reporting order.
 GROUPS = ("service_user", "carer", "staff", "manager")
@@ -219,6 +226,193 @@ def _norm_guid(guid: str) -> str:
 # --------------------------------------------------------------------------
 
 
+class _Problems:
+    """Apply the policy to data problems and collect the exclusions table's rows.
+
+    Parameters
+    ----------
+    policy : dict of str to str
+        The checked policy (see :func:`_check_policy`).
+    """
+
+    def __init__(self, policy: dict[str, str]) -> None:
+        self.policy = policy
+        self.rows: list[dict[str, Any]] = []
+
+    def handle(
+        self, problem: str, message: str, source: TextSource, selection: str, count: int
+    ) -> None:
+        """Raise :class:`QualDataError` if ``problem``'s policy is ``"error"``, else record it.
+
+        Parameters
+        ----------
+        problem : str
+            Policy key of the problem.
+        message : str
+            What went wrong (names GUIDs and IDs, never the text).
+        source : TextSource
+            The source concerned.
+        selection : str
+            GUID of the selection concerned, ``""`` for a whole source.
+        count : int
+            Number of code references dropped.
+        """
+        if self.policy[problem] == "error":
+            raise QualDataError(f"{message} (policy {problem}: error)")
+        self.rows.append(
+            {
+                "reason": problem,
+                "action": "excluded",
+                "source_guid": source.guid,
+                "interview_id": source.name,
+                "selection_guid": selection,
+                "count": count,
+            }
+        )
+
+
+def _participant(
+    source: TextSource,
+    where: str,
+    register: pd.DataFrame,
+    seen_names: dict[str, str],
+    problems: _Problems,
+) -> pd.Series | None:
+    """The register row of a source's interview, or ``None`` when the source is dropped.
+
+    Fails when two sources share a name; ``seen_names`` (name -> source GUID)
+    is updated here.
+    """
+    if source.name in seen_names:
+        raise QualDataError(
+            f"{where}: another source ({seen_names[source.name]}) has the same name"
+        )
+    seen_names[source.name] = source.guid
+    if source.name not in register.index:
+        problems.handle(
+            "source_without_participant",
+            f"{where}: the source name is not an interview_id of the interview register",
+            source,
+            "",
+            sum(len(sel.code_guids) for sel in source.selections),
+        )
+        return None
+    return register.loc[source.name]
+
+
+def _span_ok(source: TextSource, sel: Selection, swhere: str, problems: _Problems) -> bool:
+    """Whether a selection's span is a non-empty range inside the source's text."""
+    length = len(source.text)
+    if sel.start < 0 or sel.end > length or sel.start >= sel.end:
+        problems.handle(
+            "span_out_of_range",
+            f"{swhere}: span [{sel.start}, {sel.end}) is not inside the text "
+            f"of {length} characters or is empty",
+            source,
+            sel.guid,
+            len(sel.code_guids),
+        )
+        return False
+    return True
+
+
+def _sub_code(
+    target: str,
+    codes: dict[str, tuple[str, str | None] | None],
+    swhere: str,
+    source: TextSource,
+    sel: Selection,
+    problems: _Problems,
+) -> tuple[str, str] | None:
+    """``(theme, sub-code)`` of a CodeRef, or ``None`` when the reference is dropped."""
+    key = _norm_guid(target)
+    if key not in codes:
+        problems.handle(
+            "unknown_code",
+            f"{swhere}: CodeRef {target} is not in the code book",
+            source,
+            sel.guid,
+            1,
+        )
+        return None
+    match = codes[key]
+    if match is None:
+        problems.handle(
+            "unknown_code",
+            f"{swhere}: code {target} does not match any theme or sub-code "
+            "of the framework",
+            source,
+            sel.guid,
+            1,
+        )
+        return None
+    theme, code = match
+    if code is None:
+        problems.handle(
+            "theme_level_code",
+            f"{swhere}: CodeRef {target} is a theme; passages are coded with sub-codes",
+            source,
+            sel.guid,
+            1,
+        )
+        return None
+    return theme, code
+
+
+def _segment_row(
+    source: TextSource, sel: Selection, person: pd.Series, theme: str, code: str
+) -> dict[str, Any]:
+    """One row of the segments table (columns :data:`SEGMENT_COLUMNS`)."""
+    return {
+        "source_guid": source.guid,
+        "selection_guid": sel.guid,
+        "interview_id": source.name,
+        "pid": person["pid"],
+        "group": person["group"],
+        "site": person["site"],
+        "timepoint": person["timepoint"],
+        "theme": theme,
+        "code": code,
+        "code_path": f"{theme}/{code}",
+        "start": int(sel.start),
+        "end": int(sel.end),
+    }
+
+
+def _source_rows(
+    source: TextSource,
+    where: str,
+    person: pd.Series,
+    codes: dict[str, tuple[str, str | None] | None],
+    problems: _Problems,
+) -> list[dict[str, Any]]:
+    """Candidate segment rows of one source, selections in order of position."""
+    rows: list[dict[str, Any]] = []
+    for sel in sorted(source.selections, key=lambda s: (s.start, s.end, s.guid)):
+        swhere = f"{where}, selection {sel.guid}"
+        if not _span_ok(source, sel, swhere, problems):
+            continue
+        for target in sel.code_guids:
+            match = _sub_code(target, codes, swhere, source, sel, problems)
+            if match is not None:
+                rows.append(_segment_row(source, sel, person, *match))
+    return rows
+
+
+def _tables(
+    kept: list[dict[str, Any]], exclusions: list[dict[str, Any]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sorted segments table and the exclusions table, with integer columns."""
+    segments = pd.DataFrame(kept, columns=SEGMENT_COLUMNS)
+    segments = segments.sort_values(
+        ["interview_id", "start", "end", "code_path", "selection_guid"], kind="mergesort"
+    ).reset_index(drop=True)
+    segments[["start", "end"]] = segments[["start", "end"]].astype("int64")
+    excl = pd.DataFrame(exclusions, columns=EXCLUSION_COLUMNS)
+    excl["count"] = excl["count"].astype("int64")
+    return segments, excl
+
+
 def coded_segments(
     project: Project,
     interviews: pd.DataFrame,
@@ -272,118 +466,19 @@ def coded_segments(
     last end, carrying the first selection's GUID. Touching passages
     (one ends where the next starts) do not overlap.
     """
-    pol = _check_policy(policy)
+    problems = _Problems(_check_policy(policy))
     fw = parse_framework(framework)
     register = check_interviews(interviews)
     codes = _code_map(project, fw)
-
-    exclusions: list[dict[str, Any]] = []
     candidates: list[dict[str, Any]] = []
     seen_names: dict[str, str] = {}
-
-    def handle(problem: str, message: str, source: Any, selection: str, count: int) -> None:
-        if pol[problem] == "error":
-            raise QualDataError(f"{message} (policy {problem}: error)")
-        exclusions.append(
-            {
-                "reason": problem,
-                "action": "excluded",
-                "source_guid": source.guid,
-                "interview_id": source.name,
-                "selection_guid": selection,
-                "count": count,
-            }
-        )
-
     for source in sorted(project.sources, key=lambda s: (s.name, s.guid)):
         where = f"source {source.guid} (interview {source.name})"
-        if source.name in seen_names:
-            raise QualDataError(
-                f"{where}: another source ({seen_names[source.name]}) has the same name"
-            )
-        seen_names[source.name] = source.guid
-        n_refs = sum(len(sel.code_guids) for sel in source.selections)
-        if source.name not in register.index:
-            handle(
-                "source_without_participant",
-                f"{where}: the source name is not an interview_id of the interview register",
-                source,
-                "",
-                n_refs,
-            )
-            continue
-        person = register.loc[source.name]
-        length = len(source.text)
-        for sel in sorted(source.selections, key=lambda s: (s.start, s.end, s.guid)):
-            swhere = f"{where}, selection {sel.guid}"
-            if sel.start < 0 or sel.end > length or sel.start >= sel.end:
-                handle(
-                    "span_out_of_range",
-                    f"{swhere}: span [{sel.start}, {sel.end}) is not inside the text "
-                    f"of {length} characters or is empty",
-                    source,
-                    sel.guid,
-                    len(sel.code_guids),
-                )
-                continue
-            for target in sel.code_guids:
-                key = _norm_guid(target)
-                if key not in codes:
-                    handle(
-                        "unknown_code",
-                        f"{swhere}: CodeRef {target} is not in the code book",
-                        source,
-                        sel.guid,
-                        1,
-                    )
-                    continue
-                match = codes[key]
-                if match is None:
-                    handle(
-                        "unknown_code",
-                        f"{swhere}: code {target} does not match any theme or sub-code "
-                        "of the framework",
-                        source,
-                        sel.guid,
-                        1,
-                    )
-                    continue
-                theme, code = match
-                if code is None:
-                    handle(
-                        "theme_level_code",
-                        f"{swhere}: CodeRef {target} is a theme; passages are coded with sub-codes",
-                        source,
-                        sel.guid,
-                        1,
-                    )
-                    continue
-                candidates.append(
-                    {
-                        "source_guid": source.guid,
-                        "selection_guid": sel.guid,
-                        "interview_id": source.name,
-                        "pid": person["pid"],
-                        "group": person["group"],
-                        "site": person["site"],
-                        "timepoint": person["timepoint"],
-                        "theme": theme,
-                        "code": code,
-                        "code_path": f"{theme}/{code}",
-                        "start": int(sel.start),
-                        "end": int(sel.end),
-                    }
-                )
-
-    kept = _resolve_overlaps(candidates, pol["overlapping_spans"], exclusions)
-    segments = pd.DataFrame(kept, columns=SEGMENT_COLUMNS)
-    segments = segments.sort_values(
-        ["interview_id", "start", "end", "code_path", "selection_guid"], kind="mergesort"
-    ).reset_index(drop=True)
-    segments[["start", "end"]] = segments[["start", "end"]].astype("int64")
-    excl = pd.DataFrame(exclusions, columns=EXCLUSION_COLUMNS)
-    excl["count"] = excl["count"].astype("int64")
-    return segments, excl
+        person = _participant(source, where, register, seen_names, problems)
+        if person is not None:
+            candidates.extend(_source_rows(source, where, person, codes, problems))
+    kept = _resolve_overlaps(candidates, problems.policy["overlapping_spans"], problems.rows)
+    return _tables(kept, problems.rows)
 
 
 def _resolve_overlaps(

@@ -188,6 +188,271 @@ def _share(value: Any, where: str) -> float:
     return share
 
 
+def _checked_defaults(measures: Any) -> tuple[dict[str, Any], float | None]:
+    """Check the top level; return a copy of ``defaults`` and the default share (or ``None``)."""
+    if not isinstance(measures, Mapping) or not isinstance(measures.get("measures"), Mapping):
+        raise MeasureConfigError(
+            "measures configuration: expected a mapping with a 'measures' key "
+            "(the whole content of config/measures.yaml)"
+        )
+    if not measures["measures"]:
+        raise MeasureConfigError("measures configuration: 'measures' is empty")
+    defaults = dict(measures.get("defaults") or {})
+    default_share = defaults.get("min_answered_share")
+    if default_share is not None:
+        default_share = _share(default_share, "defaults")
+        defaults["min_answered_share"] = default_share
+    return defaults, default_share
+
+
+def _check_available_timepoints(available_columns: Mapping[str, set[str]] | None) -> None:
+    """Fail if the codebook columns are keyed by an unknown time point."""
+    if available_columns is None:
+        return
+    for tp in available_columns:
+        if tp not in TIMEPOINTS:
+            raise MeasureConfigError(
+                f"available columns: unknown time point '{tp}' "
+                f"(expected one of {', '.join(TIMEPOINTS)})"
+            )
+
+
+def _measure_items(
+    spec: Mapping[str, Any], where: str, owner: dict[str, str], name: str
+) -> list[str]:
+    """Check a measure's items: two or more, no repeats, none also in an earlier measure.
+
+    ``owner`` maps each item of the measures checked so far to its measure;
+    the measure ``name``'s items are added to it.
+    """
+    items = _string_list(spec.get("items"), f"{where}, items")
+    if len(items) < 2:
+        raise MeasureConfigError(f"{where}: needs at least two items")
+    _no_duplicates(items, f"{where}, items")
+    for item in items:
+        if item in owner:
+            raise MeasureConfigError(
+                f"{where}: item '{item}' is also an item of measure '{owner[item]}'"
+            )
+        owner[item] = name
+    return items
+
+
+def _response_range(spec: Mapping[str, Any], where: str) -> tuple[int, int]:
+    """Check that ``response_min`` and ``response_max`` are integers, the first below."""
+    rmin, rmax = spec.get("response_min"), spec.get("response_max")
+    for key, val in (("response_min", rmin), ("response_max", rmax)):
+        if isinstance(val, bool) or not isinstance(val, (int, float)) or val != int(val):
+            raise MeasureConfigError(f"{where}: {key} must be an integer")
+    rmin, rmax = int(rmin), int(rmax)
+    if rmin >= rmax:
+        raise MeasureConfigError(
+            f"{where}: response_min ({rmin}) must be below response_max ({rmax})"
+        )
+    return rmin, rmax
+
+
+def _reverse_items(spec: Mapping[str, Any], where: str, item_set: set[str]) -> list[str]:
+    """Check that the reverse-keyed items are distinct items of the measure."""
+    reverse = _string_list(spec.get("reverse"), f"{where}, reverse")
+    _no_duplicates(reverse, f"{where}, reverse")
+    for item in reverse:
+        if item not in item_set:
+            raise MeasureConfigError(
+                f"{where}: reverse-keyed item '{item}' is not one of the measure's items"
+            )
+    return reverse
+
+
+def _method(spec: Mapping[str, Any], where: str) -> str:
+    """Check that a scoring method is one of :data:`METHODS`."""
+    method = spec.get("method")
+    if method not in METHODS:
+        raise MeasureConfigError(f"{where}: method must be one of {', '.join(METHODS)}")
+    return method
+
+
+def _measure_share(spec: Mapping[str, Any], where: str, default_share: float | None) -> float:
+    """The measure's own ``min_answered_share``, else the default; one must exist."""
+    if spec.get("min_answered_share") is not None:
+        return _share(spec["min_answered_share"], where)
+    if default_share is not None:
+        return default_share
+    raise MeasureConfigError(
+        f"{where}: min_answered_share is not set and there is no "
+        "defaults.min_answered_share"
+    )
+
+
+def _timepoints(spec: Mapping[str, Any], where: str) -> list[str]:
+    """Check that the time points are a non-empty list of distinct known ones."""
+    timepoints = _string_list(spec.get("timepoints"), f"{where}, timepoints")
+    if not timepoints:
+        raise MeasureConfigError(f"{where}: timepoints is empty")
+    _no_duplicates(timepoints, f"{where}, timepoints")
+    for tp in timepoints:
+        if tp not in TIMEPOINTS:
+            raise MeasureConfigError(
+                f"{where}: unknown time point '{tp}' (expected one of {', '.join(TIMEPOINTS)})"
+            )
+    return timepoints
+
+
+def _subscale(
+    sub_name: Any, sub: Any, where: str, item_set: set[str], share: float
+) -> dict[str, Any]:
+    """Check one subscale and fill in its share.
+
+    Parameters
+    ----------
+    sub_name : Any
+        The subscale's name (must be a non-empty string without a dot).
+    sub : Any
+        The subscale's configuration.
+    where : str
+        Prefix of error messages (names the measure).
+    item_set : set of str
+        The measure's items.
+    share : float
+        The measure's share, used when the subscale sets none.
+
+    Returns
+    -------
+    dict
+        ``items``, ``method`` and ``min_answered_share``.
+    """
+    sub_where = f"{where}, subscale '{sub_name}'"
+    if not isinstance(sub_name, str) or not sub_name or "." in sub_name:
+        raise MeasureConfigError(
+            f"{sub_where}: names must be non-empty and contain no dot"
+        )
+    if not isinstance(sub, Mapping):
+        raise MeasureConfigError(f"{sub_where}: expected a mapping")
+    sub_items = _string_list(sub.get("items"), f"{sub_where}, items")
+    if not sub_items:
+        raise MeasureConfigError(f"{sub_where}: has no items")
+    _no_duplicates(sub_items, f"{sub_where}, items")
+    for item in sub_items:
+        if item not in item_set:
+            raise MeasureConfigError(
+                f"{sub_where}: item '{item}' is not one of the measure's items"
+            )
+    sub_method = _method(sub, sub_where)
+    sub_share = (
+        _share(sub["min_answered_share"], sub_where)
+        if sub.get("min_answered_share") is not None
+        else share
+    )
+    return {
+        "items": sub_items,
+        "method": sub_method,
+        "min_answered_share": sub_share,
+    }
+
+
+def _subscales(
+    spec: Mapping[str, Any], where: str, item_set: set[str], share: float
+) -> dict[str, Any]:
+    """Check every subscale of a measure (see :func:`_subscale`), in file order."""
+    subscales_in = spec.get("subscales") or {}
+    if not isinstance(subscales_in, Mapping):
+        raise MeasureConfigError(f"{where}, subscales: expected a mapping")
+    return {
+        sub_name: _subscale(sub_name, sub, where, item_set, share)
+        for sub_name, sub in subscales_in.items()
+    }
+
+
+def _primary(spec: Mapping[str, Any], where: str, subscales: Mapping[str, Any]) -> str | None:
+    """Check that ``primary`` is absent or names one of the subscales."""
+    primary = spec.get("primary")
+    if primary is not None and (not isinstance(primary, str) or primary not in subscales):
+        raise MeasureConfigError(
+            f"{where}: primary names subscale '{primary}', which is not defined"
+        )
+    return primary
+
+
+def _check_codebook(
+    where: str,
+    item_set: set[str],
+    timepoints: list[str],
+    available_columns: Mapping[str, set[str]] | None,
+) -> None:
+    """Fail if an item is absent from the codebook of a time point it is collected at."""
+    if available_columns is None:
+        return
+    for tp in timepoints:
+        if tp not in available_columns:
+            continue
+        missing = sorted(item_set - set(available_columns[tp]))
+        if missing:
+            raise MeasureConfigError(
+                f"{where}: item(s) {', '.join(missing)} not in the {tp} "
+                "questionnaire codebook"
+            )
+
+
+def _check_measure(
+    name: Any,
+    spec: Any,
+    owner: dict[str, str],
+    default_share: float | None,
+    available_columns: Mapping[str, set[str]] | None,
+) -> dict[str, Any]:
+    """Check one measure, in the order of :func:`check_measures`, and fill in its defaults.
+
+    Parameters
+    ----------
+    name : Any
+        The measure's name (must be a non-empty string without a dot).
+    spec : Any
+        The measure's configuration.
+    owner : dict of str to str
+        ``item -> measure`` for the measures checked so far; updated here.
+    default_share : float or None
+        ``defaults.min_answered_share``.
+    available_columns : Mapping of str to set of str, optional
+        Codebook columns per time point (see :func:`check_measures`).
+
+    Returns
+    -------
+    dict
+        The normalised measure (a deep copy).
+    """
+    where = f"measure '{name}'"
+    if not isinstance(name, str) or not name or "." in name:
+        raise MeasureConfigError(f"{where}: names must be non-empty and contain no dot")
+    if not isinstance(spec, Mapping):
+        raise MeasureConfigError(f"{where}: expected a mapping")
+    items = _measure_items(spec, where, owner, name)
+    item_set = set(items)
+    rmin, rmax = _response_range(spec, where)
+    reverse = _reverse_items(spec, where, item_set)
+    method = _method(spec, where)
+    share = _measure_share(spec, where, default_share)
+    timepoints = _timepoints(spec, where)
+    subscales = _subscales(spec, where, item_set, share)
+    primary = _primary(spec, where, subscales)
+    _check_codebook(where, item_set, timepoints, available_columns)
+    normalised: dict[str, Any] = {
+        "label": spec.get("label"),
+        "items": items,
+        "response_min": rmin,
+        "response_max": rmax,
+        "reverse": reverse,
+        "method": method,
+        "min_answered_share": share,
+        "timepoints": timepoints,
+        "reference": spec.get("reference"),
+        "primary": primary,
+        "subscales": subscales,
+    }
+    if spec.get("assumption") is not None:
+        normalised["assumption"] = spec["assumption"]
+    return copy.deepcopy(normalised)
+
+
 def check_measures(
     measures: Mapping[str, Any],
     available_columns: Mapping[str, set[str]] | None = None,
@@ -231,161 +496,12 @@ def check_measures(
         unknown, or an item is absent from a time point's codebook. The
         message names the measure and the item.
     """
-    if not isinstance(measures, Mapping) or not isinstance(measures.get("measures"), Mapping):
-        raise MeasureConfigError(
-            "measures configuration: expected a mapping with a 'measures' key "
-            "(the whole content of config/measures.yaml)"
-        )
-    if not measures["measures"]:
-        raise MeasureConfigError("measures configuration: 'measures' is empty")
-    defaults = dict(measures.get("defaults") or {})
-    default_share = defaults.get("min_answered_share")
-    if default_share is not None:
-        default_share = _share(default_share, "defaults")
-        defaults["min_answered_share"] = default_share
-
-    if available_columns is not None:
-        for tp in available_columns:
-            if tp not in TIMEPOINTS:
-                raise MeasureConfigError(
-                    f"available columns: unknown time point '{tp}' "
-                    f"(expected one of {', '.join(TIMEPOINTS)})"
-                )
-
+    defaults, default_share = _checked_defaults(measures)
+    _check_available_timepoints(available_columns)
     owner: dict[str, str] = {}
     out_measures: dict[str, Any] = {}
     for name, spec in measures["measures"].items():
-        where = f"measure '{name}'"
-        if not isinstance(name, str) or not name or "." in name:
-            raise MeasureConfigError(f"{where}: names must be non-empty and contain no dot")
-        if not isinstance(spec, Mapping):
-            raise MeasureConfigError(f"{where}: expected a mapping")
-
-        items = _string_list(spec.get("items"), f"{where}, items")
-        if len(items) < 2:
-            raise MeasureConfigError(f"{where}: needs at least two items")
-        _no_duplicates(items, f"{where}, items")
-        item_set = set(items)
-        for item in items:
-            if item in owner:
-                raise MeasureConfigError(
-                    f"{where}: item '{item}' is also an item of measure '{owner[item]}'"
-                )
-            owner[item] = name
-
-        rmin, rmax = spec.get("response_min"), spec.get("response_max")
-        for key, val in (("response_min", rmin), ("response_max", rmax)):
-            if isinstance(val, bool) or not isinstance(val, (int, float)) or val != int(val):
-                raise MeasureConfigError(f"{where}: {key} must be an integer")
-        rmin, rmax = int(rmin), int(rmax)
-        if rmin >= rmax:
-            raise MeasureConfigError(
-                f"{where}: response_min ({rmin}) must be below response_max ({rmax})"
-            )
-
-        reverse = _string_list(spec.get("reverse"), f"{where}, reverse")
-        _no_duplicates(reverse, f"{where}, reverse")
-        for item in reverse:
-            if item not in item_set:
-                raise MeasureConfigError(
-                    f"{where}: reverse-keyed item '{item}' is not one of the measure's items"
-                )
-
-        method = spec.get("method")
-        if method not in METHODS:
-            raise MeasureConfigError(f"{where}: method must be one of {', '.join(METHODS)}")
-
-        if spec.get("min_answered_share") is not None:
-            share = _share(spec["min_answered_share"], where)
-        elif default_share is not None:
-            share = default_share
-        else:
-            raise MeasureConfigError(
-                f"{where}: min_answered_share is not set and there is no "
-                "defaults.min_answered_share"
-            )
-
-        timepoints = _string_list(spec.get("timepoints"), f"{where}, timepoints")
-        if not timepoints:
-            raise MeasureConfigError(f"{where}: timepoints is empty")
-        _no_duplicates(timepoints, f"{where}, timepoints")
-        for tp in timepoints:
-            if tp not in TIMEPOINTS:
-                raise MeasureConfigError(
-                    f"{where}: unknown time point '{tp}' (expected one of {', '.join(TIMEPOINTS)})"
-                )
-
-        subscales_in = spec.get("subscales") or {}
-        if not isinstance(subscales_in, Mapping):
-            raise MeasureConfigError(f"{where}, subscales: expected a mapping")
-        subscales: dict[str, Any] = {}
-        for sub_name, sub in subscales_in.items():
-            sub_where = f"{where}, subscale '{sub_name}'"
-            if not isinstance(sub_name, str) or not sub_name or "." in sub_name:
-                raise MeasureConfigError(
-                    f"{sub_where}: names must be non-empty and contain no dot"
-                )
-            if not isinstance(sub, Mapping):
-                raise MeasureConfigError(f"{sub_where}: expected a mapping")
-            sub_items = _string_list(sub.get("items"), f"{sub_where}, items")
-            if not sub_items:
-                raise MeasureConfigError(f"{sub_where}: has no items")
-            _no_duplicates(sub_items, f"{sub_where}, items")
-            for item in sub_items:
-                if item not in item_set:
-                    raise MeasureConfigError(
-                        f"{sub_where}: item '{item}' is not one of the measure's items"
-                    )
-            sub_method = sub.get("method")
-            if sub_method not in METHODS:
-                raise MeasureConfigError(
-                    f"{sub_where}: method must be one of {', '.join(METHODS)}"
-                )
-            sub_share = (
-                _share(sub["min_answered_share"], sub_where)
-                if sub.get("min_answered_share") is not None
-                else share
-            )
-            subscales[sub_name] = {
-                "items": sub_items,
-                "method": sub_method,
-                "min_answered_share": sub_share,
-            }
-
-        primary = spec.get("primary")
-        if primary is not None and (not isinstance(primary, str) or primary not in subscales):
-            raise MeasureConfigError(
-                f"{where}: primary names subscale '{primary}', which is not defined"
-            )
-
-        if available_columns is not None:
-            for tp in timepoints:
-                if tp not in available_columns:
-                    continue
-                missing = sorted(item_set - set(available_columns[tp]))
-                if missing:
-                    raise MeasureConfigError(
-                        f"{where}: item(s) {', '.join(missing)} not in the {tp} "
-                        "questionnaire codebook"
-                    )
-
-        normalised: dict[str, Any] = {
-            "label": spec.get("label"),
-            "items": items,
-            "response_min": rmin,
-            "response_max": rmax,
-            "reverse": reverse,
-            "method": method,
-            "min_answered_share": share,
-            "timepoints": timepoints,
-            "reference": spec.get("reference"),
-            "primary": primary,
-            "subscales": subscales,
-        }
-        if spec.get("assumption") is not None:
-            normalised["assumption"] = spec["assumption"]
-        out_measures[name] = copy.deepcopy(normalised)
-
+        out_measures[name] = _check_measure(name, spec, owner, default_share, available_columns)
     return {"defaults": defaults, "measures": out_measures}
 
 
