@@ -181,6 +181,267 @@ def build_codebook(codebook: Mapping[str, Any], measures: Mapping[str, Any], syn
     }
 
 
+def _first(name: str) -> str:
+    """First name of a full name."""
+    return name.split(" ", 1)[0]
+
+
+def _participants(
+    cfg: Mapping[str, Any], people: pd.DataFrame, seed: int, taken: set[str], start: dt.date
+) -> pd.DataFrame:
+    """The participant register: identifiers, contact details, dates and consent.
+
+    Names are added to ``taken`` so that interviewees get different ones.
+    """
+    ident = cfg["identifiers"]
+    rng_id = child_rng(seed, "identifiers")
+    names = _unique_names(rng_id, list(people["gender"]), ident, taken)
+    nhs = _nhs_numbers(rng_id, len(people))
+    return pd.DataFrame(
+        {
+            "study_id": people["study_id"],
+            "site": people["site"],
+            "initiative": people["initiative"],
+            "full_name": names,
+            "nhs_number": nhs,
+            "date_of_birth": [
+                _dob(rng_id, a, start + dt.timedelta(days=int(b)))
+                for a, b in zip(people["age"], people["baseline_day"])
+            ],
+            "postcode": [_postcode(rng_id, ident, s) for s in people["site"]],
+            "phone": [_phone(rng_id, ident, s) if rng_id.random() < 0.92 else "" for s in people["site"]],
+            "email": [_email(rng_id, nm, ident) if rng_id.random() < 0.8 else "" for nm in names],
+            "referral_date": [_iso(start, d) for d in people["referral_day"]],
+            "baseline_date": [_iso(start, d) for d in people["baseline_day"]],
+            "followup_date": [_iso(start, d) for d in people["followup_day"]],
+            "consent_data": "yes",
+            "consent_quotes": people["consent_quotes"],
+            "withdrawn": people["withdrawn"],
+            "withdrawal_date": [_iso(start, d) for d in people["withdrawal_day"]],
+        }
+    )
+
+
+def _questionnaire_frame(frame: pd.DataFrame, start: dt.date) -> pd.DataFrame:
+    """A questionnaire with the interview day as an ISO date (second column)."""
+    out = frame.copy()
+    out.insert(1, "interview_date", [_iso(start, d) for d in out.pop("interview_day")])
+    return out
+
+
+def _interviewees(cfg: Mapping[str, Any], seed: int, taken: set[str]) -> pd.DataFrame:
+    """The register of carers, staff and managers interviewed at each site."""
+    icfg = cfg["interviews"]
+    ident = cfg["identifiers"]
+    rng_iv = child_rng(seed, "interviewees")
+    iv_rows = []
+    for site in SITES:
+        for group, prefix, count in (("carer", "CA", icfg["carers"]), ("staff", "ST", icfg["staff"]),
+                                     ("manager", "MG", icfg["managers"])):
+            genders = list(rng_iv.choice(["female", "male"], size=int(count), p=[0.6, 0.4]))
+            for k, nm in enumerate(_unique_names(rng_iv, genders, ident, taken), 1):
+                role = "carer" if group == "carer" else str(rng_iv.choice(icfg["roles"][group]))
+                iv_rows.append(
+                    {
+                        "person_id": f"{prefix}-{site}-{k:02d}",
+                        "group": group,
+                        "site": site,
+                        "full_name": nm,
+                        "role": role,
+                        "phone": _phone(rng_iv, ident, site),
+                        "email": _email(rng_iv, nm, ident),
+                        "consent_quotes": "yes" if rng_iv.random() < icfg["consent_quotes_rate"] else "no",
+                    }
+                )
+    return pd.DataFrame(iv_rows)
+
+
+def _interview_plan(
+    rng: np.random.Generator, icfg: Mapping[str, Any], site_reg: pd.DataFrame, site_interviewees: pd.DataFrame
+) -> list[tuple[pd.Series, str, str]]:
+    """(register row, group, time point) of every interview at one site.
+
+    A sample of service users at baseline, the first of them still in the
+    study at follow-up, then every carer, staff member and manager once.
+    """
+    chosen = site_reg.sample(n=int(icfg["service_users_baseline"]), random_state=int(rng.integers(1 << 31)))
+    chosen = chosen.sort_values("study_id")
+    fu_pool = chosen[chosen["followup_date"] != ""]
+    fu = fu_pool.head(int(icfg["service_users_followup"]))
+    plan = [(r, "service_user", "baseline") for _, r in chosen.iterrows()]
+    plan += [(r, "service_user", "followup") for _, r in fu.iterrows()]
+    plan += [(r, r["group"], "single") for _, r in site_interviewees.iterrows()]
+    return plan
+
+
+def _interview_speaker(
+    rng: np.random.Generator, row: pd.Series, group: str, tp: str, ident: Mapping[str, Any], site: str, start: dt.date
+) -> tuple[str, str, dict[str, Any]]:
+    """Who is interviewed, on which date, and what the transcript may mention.
+
+    Returns
+    -------
+    person : str
+        ``study_id`` of a service user, ``person_id`` of anyone else.
+    day : str
+        ISO date of the interview.
+    speaker : dict
+        Identifiers for :func:`generate_transcript`; a service user without a
+        registered phone or email gets one invented for the interview.
+    """
+    if group == "service_user":
+        day = row["baseline_date"] if tp == "baseline" else row["followup_date"]
+        speaker = {
+            "full_name": row["full_name"],
+            "first_name": _first(row["full_name"]),
+            "phone": row["phone"] or _phone(rng, ident, site),
+            "email": row["email"] or _email(rng, row["full_name"], ident),
+            "nhs_number": row["nhs_number"],
+            "postcode": row["postcode"],
+        }
+        return row["study_id"], day, speaker
+    day = _iso(start, int(rng.integers(120, 600)))
+    speaker = {
+        "full_name": row["full_name"],
+        "first_name": _first(row["full_name"]),
+        "phone": row["phone"],
+        "email": row["email"],
+    }
+    return row["person_id"], day, speaker
+
+
+def _interviews(
+    cfg: Mapping[str, Any],
+    seed: int,
+    reg: pd.DataFrame,
+    interviewees: pd.DataFrame,
+    start: dt.date,
+    bank: Mapping[str, Any],
+    framework: Mapping[str, Any],
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, list[dict]]]:
+    """Every interview, its transcript and the transcript's coding.
+
+    Returns
+    -------
+    interviews : pandas.DataFrame
+        The interview register (rows of ``interviews.csv``).
+    texts, segments : dict
+        Interview id -> transcript text, and -> coded segments.
+    """
+    icfg = cfg["interviews"]
+    ident = cfg["identifiers"]
+    rng_tx = child_rng(seed, "transcripts")
+    interviews = []
+    texts: dict[str, str] = {}
+    segments: dict[str, list[dict]] = {}
+    for site in SITES:
+        counter = itertools.count(1)
+        site_reg = reg[reg["site"] == site]
+        staff = interviewees[(interviewees["site"] == site) & (interviewees["group"] != "carer")]
+        staff_people = [{"full_name": n, "first_name": _first(n)} for n in staff["full_name"]]
+        plan = _interview_plan(rng_tx, icfg, site_reg, interviewees[interviewees["site"] == site])
+        for row, group, tp in plan:
+            iid = f"INT-{site}-{next(counter):03d}"
+            person, day, speaker = _interview_speaker(rng_tx, row, group, tp, ident, site, start)
+            peers = site_reg[site_reg["full_name"] != speaker["full_name"]].sample(
+                n=2, random_state=int(rng_tx.integers(1 << 31))
+            )
+            others = [p for p in staff_people if p["full_name"] != speaker["full_name"]]
+            others += [{"full_name": n, "first_name": _first(n)} for n in peers["full_name"]]
+            header = f"[SYNTHETIC TRANSCRIPT - not a real interview] {iid}"
+            texts[iid], segments[iid] = generate_transcript(
+                rng_tx, speaker, others, group, site, tp, bank, framework, list(ident["places"][site]), header
+            )
+            interviews.append(
+                {
+                    "interview_id": iid,
+                    "person_id": person,
+                    "group": group,
+                    "site": site,
+                    "timepoint": tp,
+                    "interview_date": day,
+                    "transcript_file": f"transcripts/{iid}.txt",
+                }
+            )
+    return pd.DataFrame(interviews), texts, segments
+
+
+def _coding_project(
+    texts: Mapping[str, str], segments: Mapping[str, list[dict]], framework: Mapping[str, Any]
+) -> bytes:
+    """The REFI-QDA export (``coding.qdpx``) of the transcripts' coding."""
+    from selfcare.core import io as sio
+
+    sources = []
+    for iid in sorted(texts):
+        spans: dict[tuple[int, int], list[str]] = {}
+        for seg in segments[iid]:
+            spans.setdefault((int(seg["start"]), int(seg["end"])), []).append(code_guid(seg["code_path"]))
+        sels = [
+            Selection(guid=selection_guid(iid, a, b), start=a, end=b, code_guids=codes)
+            for (a, b), codes in sorted(spans.items())
+        ]
+        sources.append(TextSource(guid=source_guid(iid), name=iid, text=texts[iid], selections=sels))
+    project = project_from_framework(
+        "Supporting self care: interview coding (SYNTHETIC)",
+        framework,
+        sources,
+        "SYNTHETIC project generated by selfcare.simulate; transcripts are invented.",  # hand-over bytes: see SYNTHETIC_NOTE
+    )
+    return sio.zip_bytes(write_qdpx(project))
+
+
+def _survey(cfg: Mapping[str, Any], seed: int) -> pd.DataFrame:
+    """The national survey of trusts: yes/no and Likert items, some unanswered."""
+    scfg = cfg["survey"]
+    rng_sv = child_rng(seed, "survey")
+    n_resp = int(scfg["responded"])
+    survey = pd.DataFrame(
+        {
+            "trust_id": [f"T{i:02d}" for i in range(1, n_resp + 1)],
+            "region": rng_sv.choice(["north", "midlands_east", "london", "south"], size=n_resp),
+        }
+    )
+    for col, rate in scfg["yes_rates"].items():
+        vals = np.where(rng_sv.random(n_resp) < rate, "yes", "no").astype(object)
+        vals[rng_sv.random(n_resp) < scfg["item_missing_rate"]] = ""
+        survey[col] = vals
+    for col, mean in scfg["likert_means"].items():
+        vals = np.clip(np.rint(mean + 0.9 * rng_sv.standard_normal(n_resp)), 1, 5).astype(int).astype(object)
+        vals[rng_sv.random(n_resp) < scfg["item_missing_rate"]] = ""
+        survey[col] = vals
+    return survey
+
+
+def _csv(df: pd.DataFrame) -> bytes:
+    """A table as hand-over bytes (CSV under the SYNTHETIC note)."""
+    from selfcare.core import io as sio
+
+    return sio.csv_text(df, SYNTHETIC_NOTE.replace("SYNTHETIC", "SYNTHETIC", 1)).encode("utf-8")
+
+
+def _metadata_files(
+    cfg: Mapping[str, Any], codebook: Mapping[str, Any], measures: Mapping[str, Any], seed: int, texts: Mapping[str, str]
+) -> dict[str, bytes]:
+    """The codebook (``datapackage.json``), the true parameters and the demo key."""
+    from selfcare.core import io as sio
+
+    files: dict[str, bytes] = {}
+    files["datapackage.json"] = sio.dump_json(
+        build_codebook(codebook, measures, True, [f"transcripts/{i}.txt" for i in texts])
+    ).encode("utf-8")
+    truth = true_parameters(cfg)
+    truth["_note"] = SYNTHETIC_NOTE
+    truth["seed"] = seed
+    files["simulation_truth.json"] = sio.dump_json(truth).encode("utf-8")
+    demo_key = child_rng(seed, "demo-key").bytes(32).hex()
+    files["demo_pseudonym_key.txt"] = (
+        "# DEMO pseudonymisation key for the SYNTHETIC dataset only; never use it for real data\n"
+        f"{demo_key}\n"
+    ).encode("utf-8")
+    return files
+
+
 def simulate_dataset(
     cfg: Mapping[str, Any],
     measures: Mapping[str, Any],
@@ -204,216 +465,42 @@ def simulate_dataset(
     dict
         Relative path -> file content (bytes). Same inputs, same bytes.
     """
-    from selfcare.core import io as sio
-
     seed = int(cfg["seed"] if seed is None else seed)
     q = simulate_quantitative(cfg, measures, seed)
     people = q["people"]
     start = dt.date.fromisoformat(str(cfg["recruitment"]["start"]))
-    ident = cfg["identifiers"]
-    rng_id = child_rng(seed, "identifiers")
     taken: set[str] = set()
-    names = _unique_names(rng_id, list(people["gender"]), ident, taken)
-    nhs = _nhs_numbers(rng_id, len(people))
-    reg = pd.DataFrame(
-        {
-            "study_id": people["study_id"],
-            "site": people["site"],
-            "initiative": people["initiative"],
-            "full_name": names,
-            "nhs_number": nhs,
-            "date_of_birth": [
-                _dob(rng_id, a, start + dt.timedelta(days=int(b)))
-                for a, b in zip(people["age"], people["baseline_day"])
-            ],
-            "postcode": [_postcode(rng_id, ident, s) for s in people["site"]],
-            "phone": [_phone(rng_id, ident, s) if rng_id.random() < 0.92 else "" for s in people["site"]],
-            "email": [_email(rng_id, nm, ident) if rng_id.random() < 0.8 else "" for nm in names],
-            "referral_date": [_iso(start, d) for d in people["referral_day"]],
-            "baseline_date": [_iso(start, d) for d in people["baseline_day"]],
-            "followup_date": [_iso(start, d) for d in people["followup_day"]],
-            "consent_data": "yes",
-            "consent_quotes": people["consent_quotes"],
-            "withdrawn": people["withdrawn"],
-            "withdrawal_date": [_iso(start, d) for d in people["withdrawal_day"]],
-        }
-    )
+    reg = _participants(cfg, people, seed, taken, start)
     demo_cols = ["study_id", "gender", "ethnicity", "dependants", "marital_status", "education",
                  "living_alone", "supported_accommodation", "employment_status"]
     demographics = people[demo_cols]
-
-    def questionnaire_frame(frame: pd.DataFrame) -> pd.DataFrame:
-        out = frame.copy()
-        out.insert(1, "interview_date", [_iso(start, d) for d in out.pop("interview_day")])
-        return out
-
-    baseline = questionnaire_frame(q["baseline"])
-    followup = questionnaire_frame(q["followup"])
+    baseline = _questionnaire_frame(q["baseline"], start)
+    followup = _questionnaire_frame(q["followup"], start)
     attendance = pd.DataFrame(
         {"study_id": q["attendance"]["study_id"], "session_date": [_iso(start, d) for d in q["attendance"]["day"]]}
     ).drop_duplicates()
-
-    # Interviewees (carers, staff, managers).
-    icfg = cfg["interviews"]
-    rng_iv = child_rng(seed, "interviewees")
-    iv_rows = []
-    for site in SITES:
-        for group, prefix, count in (("carer", "CA", icfg["carers"]), ("staff", "ST", icfg["staff"]),
-                                     ("manager", "MG", icfg["managers"])):
-            genders = list(rng_iv.choice(["female", "male"], size=int(count), p=[0.6, 0.4]))
-            for k, nm in enumerate(_unique_names(rng_iv, genders, ident, taken), 1):
-                role = "carer" if group == "carer" else str(rng_iv.choice(icfg["roles"][group]))
-                iv_rows.append(
-                    {
-                        "person_id": f"{prefix}-{site}-{k:02d}",
-                        "group": group,
-                        "site": site,
-                        "full_name": nm,
-                        "role": role,
-                        "phone": _phone(rng_iv, ident, site),
-                        "email": _email(rng_iv, nm, ident),
-                        "consent_quotes": "yes" if rng_iv.random() < icfg["consent_quotes_rate"] else "no",
-                    }
-                )
-    interviewees = pd.DataFrame(iv_rows)
-
-    # Interviews and transcripts.
-    rng_tx = child_rng(seed, "transcripts")
-    places = ident["places"]
-    interviews = []
-    texts: dict[str, str] = {}
-    segments: dict[str, list[dict]] = {}
-
-    def first(n: str) -> str:
-        return n.split(" ", 1)[0]
-
-    for site in SITES:
-        counter = itertools.count(1)
-        site_reg = reg[reg["site"] == site]
-        staff = interviewees[(interviewees["site"] == site) & (interviewees["group"] != "carer")]
-        staff_people = [{"full_name": n, "first_name": first(n)} for n in staff["full_name"]]
-        chosen = site_reg.sample(n=int(icfg["service_users_baseline"]), random_state=int(rng_tx.integers(1 << 31)))
-        chosen = chosen.sort_values("study_id")
-        fu_pool = chosen[chosen["followup_date"] != ""]
-        fu = fu_pool.head(int(icfg["service_users_followup"]))
-        plan = [(r, "service_user", "baseline") for _, r in chosen.iterrows()]
-        plan += [(r, "service_user", "followup") for _, r in fu.iterrows()]
-        plan += [(r, r["group"], "single") for _, r in interviewees[interviewees["site"] == site].iterrows()]
-        for row, group, tp in plan:
-            iid = f"INT-{site}-{next(counter):03d}"
-            if group == "service_user":
-                person = row["study_id"]
-                day = row["baseline_date"] if tp == "baseline" else row["followup_date"]
-                speaker = {
-                    "full_name": row["full_name"],
-                    "first_name": first(row["full_name"]),
-                    "phone": row["phone"] or _phone(rng_tx, ident, site),
-                    "email": row["email"] or _email(rng_tx, row["full_name"], ident),
-                    "nhs_number": row["nhs_number"],
-                    "postcode": row["postcode"],
-                }
-            else:
-                person = row["person_id"]
-                day = _iso(start, int(rng_tx.integers(120, 600)))
-                speaker = {
-                    "full_name": row["full_name"],
-                    "first_name": first(row["full_name"]),
-                    "phone": row["phone"],
-                    "email": row["email"],
-                }
-            peers = site_reg[site_reg["full_name"] != speaker["full_name"]].sample(
-                n=2, random_state=int(rng_tx.integers(1 << 31))
-            )
-            others = [p for p in staff_people if p["full_name"] != speaker["full_name"]]
-            others += [{"full_name": n, "first_name": first(n)} for n in peers["full_name"]]
-            header = f"[SYNTHETIC TRANSCRIPT - not a real interview] {iid}"
-            text, segs = generate_transcript(
-                rng_tx, speaker, others, group, site, tp, bank, framework, list(places[site]), header
-            )
-            texts[iid] = text
-            segments[iid] = segs
-            interviews.append(
-                {
-                    "interview_id": iid,
-                    "person_id": person,
-                    "group": group,
-                    "site": site,
-                    "timepoint": tp,
-                    "interview_date": day,
-                    "transcript_file": f"transcripts/{iid}.txt",
-                }
-            )
-    interviews_df = pd.DataFrame(interviews)
-
-    sources = []
-    for iid in sorted(texts):
-        spans: dict[tuple[int, int], list[str]] = {}
-        for seg in segments[iid]:
-            spans.setdefault((int(seg["start"]), int(seg["end"])), []).append(code_guid(seg["code_path"]))
-        sels = [
-            Selection(guid=selection_guid(iid, a, b), start=a, end=b, code_guids=codes)
-            for (a, b), codes in sorted(spans.items())
-        ]
-        sources.append(TextSource(guid=source_guid(iid), name=iid, text=texts[iid], selections=sels))
-    project = project_from_framework(
-        "Supporting self care: interview coding (SYNTHETIC)",
-        framework,
-        sources,
-        "SYNTHETIC project generated by selfcare.simulate; transcripts are invented.",  # hand-over bytes: see SYNTHETIC_NOTE
-    )
-    qdpx = sio.zip_bytes(write_qdpx(project))
-
-    # National survey.
-    scfg = cfg["survey"]
-    rng_sv = child_rng(seed, "survey")
-    n_resp = int(scfg["responded"])
-    survey = pd.DataFrame(
-        {
-            "trust_id": [f"T{i:02d}" for i in range(1, n_resp + 1)],
-            "region": rng_sv.choice(["north", "midlands_east", "london", "south"], size=n_resp),
-        }
-    )
-    for col, rate in scfg["yes_rates"].items():
-        vals = np.where(rng_sv.random(n_resp) < rate, "yes", "no").astype(object)
-        vals[rng_sv.random(n_resp) < scfg["item_missing_rate"]] = ""
-        survey[col] = vals
-    for col, mean in scfg["likert_means"].items():
-        vals = np.clip(np.rint(mean + 0.9 * rng_sv.standard_normal(n_resp)), 1, 5).astype(int).astype(object)
-        vals[rng_sv.random(n_resp) < scfg["item_missing_rate"]] = ""
-        survey[col] = vals
-
+    interviewees = _interviewees(cfg, seed, taken)
+    interviews_df, texts, segments = _interviews(cfg, seed, reg, interviewees, start, bank, framework)
+    qdpx = _coding_project(texts, segments, framework)
+    survey = _survey(cfg, seed)
     reg, baseline, corrections = inject_entry_errors(reg, baseline, child_rng(seed, "corrections"), start)
 
-    def csv(df: pd.DataFrame) -> bytes:
-        return sio.csv_text(df, SYNTHETIC_NOTE.replace("SYNTHETIC", "SYNTHETIC", 1)).encode("utf-8")
-
     files: dict[str, bytes] = {
-        "participants.csv": csv(reg),
-        "screening.csv": csv(q["screening"]),
-        "demographics.csv": csv(demographics),
-        "baseline.csv": csv(_ints(baseline)),
-        "followup.csv": csv(_ints(followup)),
-        "attendance.csv": csv(attendance),
-        "interviewees.csv": csv(interviewees),
-        "interviews.csv": csv(interviews_df),
-        "survey.csv": csv(survey),
-        "corrections.csv": csv(corrections),
+        "participants.csv": _csv(reg),
+        "screening.csv": _csv(q["screening"]),
+        "demographics.csv": _csv(demographics),
+        "baseline.csv": _csv(_ints(baseline)),
+        "followup.csv": _csv(_ints(followup)),
+        "attendance.csv": _csv(attendance),
+        "interviewees.csv": _csv(interviewees),
+        "interviews.csv": _csv(interviews_df),
+        "survey.csv": _csv(survey),
+        "corrections.csv": _csv(corrections),
         "coding.qdpx": qdpx,
     }
     for iid, text in texts.items():
         files[f"transcripts/{iid}.txt"] = text.encode("utf-8")
-    files["datapackage.json"] = sio.dump_json(
-        build_codebook(codebook, measures, True, [f"transcripts/{i}.txt" for i in texts])
-    ).encode("utf-8")
-    truth = true_parameters(cfg)
-    truth["_note"] = SYNTHETIC_NOTE
-    truth["seed"] = seed
-    files["simulation_truth.json"] = sio.dump_json(truth).encode("utf-8")
-    demo_key = child_rng(seed, "demo-key").bytes(32).hex()
-    files["demo_pseudonym_key.txt"] = (
-        "# DEMO pseudonymisation key for the SYNTHETIC dataset only; never use it for real data\n"
-        f"{demo_key}\n"
-    ).encode("utf-8")
+    files.update(_metadata_files(cfg, codebook, measures, seed, texts))
     return files
 
 

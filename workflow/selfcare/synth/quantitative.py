@@ -180,30 +180,55 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def simulate_quantitative(
-    cfg: Mapping[str, Any], measures: Mapping[str, Any], seed: int | None = None
-) -> dict[str, pd.DataFrame]:
-    """Simulate the quantitative tables (no identifiers, no transcripts).
+def _site_people(
+    rng: np.random.Generator, cfg: Mapping[str, Any], site: str, ages: np.ndarray, deps: np.ndarray
+) -> pd.DataFrame:
+    """One site's people with demographics that match the published counts.
 
-    Parameters
-    ----------
-    cfg : mapping
-        ``config/simulation.yaml``.
-    measures : mapping
-        ``config/measures.yaml``.
-    seed : int, optional
-        Overrides ``cfg["seed"]`` (the calibration test draws many replicates).
-
-    Returns
-    -------
-    dict of pandas.DataFrame
-        ``people`` (study_id, site, dates as day offsets, status, age,
-        demographics), ``baseline`` and ``followup`` (item level, medication,
-        service use), ``attendance`` (study_id, day), ``screening``, and
-        ``latent`` (complete-data scores and the true engagement flag).
+    ``ages`` and ``deps`` are the site's exact ages and dependants counts; they
+    are shuffled here (an age is appended as missing if one is unreported).
     """
-    seed = int(cfg["seed"] if seed is None else seed)
-    rows = []
+    sc = cfg["sites"][site]
+    n = int(sc["n"])
+    ids = [f"{site}-{i:03d}" for i in range(1, n + 1)]
+    ages = ages.astype(float)
+    if len(ages) < n:
+        ages = np.append(ages, np.nan)
+    rng.shuffle(ages)
+    edu = dict(sc["education"])
+    edu_counts = {**edu, "not_recorded": n - sum(edu.values()) + edu.get("not_recorded", 0)}
+    if edu_counts["not_recorded"] == 0:
+        edu_counts.pop("not_recorded")
+    deps = np.array(deps, dtype=int)
+    rng.shuffle(deps)
+    unemployed = exact_flags(rng, int(sc["unemployed"]), n)
+    other_emp = list(cfg["employment_other"])
+    other_p = np.array([cfg["employment_other"][k] for k in other_emp], dtype=float)
+    employment = np.where(
+        unemployed, "unemployed", rng.choice(other_emp, size=n, p=other_p / other_p.sum())
+    )
+    return pd.DataFrame(
+        {
+            "study_id": ids,
+            "site": site,
+            "initiative": sc["initiative"],
+            "age": ages,
+            "gender": exact_categories(rng, sc["gender"], n),
+            "ethnicity": exact_categories(rng, sc["ethnicity"], n),
+            "dependants": deps,
+            "marital_status": exact_categories(rng, sc["marital_status"], n),
+            "education": exact_categories(rng, edu_counts, n),
+            "living_alone": np.where(exact_flags(rng, int(sc["living_alone"]), n), "yes", "no"),
+            "supported_accommodation": np.where(
+                exact_flags(rng, int(sc["supported_accommodation"]), n), "yes", "no"
+            ),
+            "employment_status": employment,
+        }
+    )
+
+
+def _people(cfg: Mapping[str, Any], seed: int) -> pd.DataFrame:
+    """Everyone in the study, site by site, with their demographics."""
     dep = dependants_counts(
         {s: cfg["sites"][s]["dependants"] for s in SITES},
         list(cfg["dependants_3plus_values"]),
@@ -211,49 +236,26 @@ def simulate_quantitative(
     )
     rng_demo = child_rng(seed, "demographics")
     site_ages = matched_site_ages(cfg, seed)
-    for site in SITES:
-        sc = cfg["sites"][site]
-        n = int(sc["n"])
-        ids = [f"{site}-{i:03d}" for i in range(1, n + 1)]
-        ages = site_ages[site].astype(float)
-        if len(ages) < n:
-            ages = np.append(ages, np.nan)
-        rng_demo.shuffle(ages)
-        edu = dict(sc["education"])
-        edu_counts = {**edu, "not_recorded": n - sum(edu.values()) + edu.get("not_recorded", 0)}
-        if edu_counts["not_recorded"] == 0:
-            edu_counts.pop("not_recorded")
-        deps = np.array(dep[site], dtype=int)
-        rng_demo.shuffle(deps)
-        unemployed = exact_flags(rng_demo, int(sc["unemployed"]), n)
-        other_emp = list(cfg["employment_other"])
-        other_p = np.array([cfg["employment_other"][k] for k in other_emp], dtype=float)
-        employment = np.where(
-            unemployed, "unemployed", rng_demo.choice(other_emp, size=n, p=other_p / other_p.sum())
-        )
-        frame = pd.DataFrame(
-            {
-                "study_id": ids,
-                "site": site,
-                "initiative": sc["initiative"],
-                "age": ages,
-                "gender": exact_categories(rng_demo, sc["gender"], n),
-                "ethnicity": exact_categories(rng_demo, sc["ethnicity"], n),
-                "dependants": deps,
-                "marital_status": exact_categories(rng_demo, sc["marital_status"], n),
-                "education": exact_categories(rng_demo, edu_counts, n),
-                "living_alone": np.where(exact_flags(rng_demo, int(sc["living_alone"]), n), "yes", "no"),
-                "supported_accommodation": np.where(
-                    exact_flags(rng_demo, int(sc["supported_accommodation"]), n), "yes", "no"
-                ),
-                "employment_status": employment,
-            }
-        )
-        rows.append(frame)
-    people = pd.concat(rows, ignore_index=True)
-    n_all = len(people)
+    rows = [_site_people(rng_demo, cfg, site, site_ages[site], dep[site]) for site in SITES]
+    return pd.concat(rows, ignore_index=True)
 
-    # Study flow and dates (days from the start of recruitment).
+
+@dataclass
+class _Flow:
+    """Study flow of everyone (days from the start of recruitment)."""
+
+    baseline_day: np.ndarray
+    withdrawal_day: np.ndarray
+    withdrawn: np.ndarray
+    followed: np.ndarray
+
+
+def _study_flow(cfg: Mapping[str, Any], seed: int, people: pd.DataFrame) -> _Flow:
+    """Referral, baseline and follow-up dates, withdrawal and loss to follow-up.
+
+    Adds the date and status columns to ``people`` (in place).
+    """
+    n_all = len(people)
     rng_flow = child_rng(seed, "flow")
     rec = cfg["recruitment"]
     baseline_day = np.sort(rng_flow.integers(0, int(rec["days"]), size=n_all))
@@ -272,9 +274,20 @@ def simulate_quantitative(
     people["withdrawn"] = np.where(withdrawn, "yes", "no")
     people["withdrawal_day"] = np.where(withdrawn, withdrawal_day, np.nan)
     people["consent_quotes"] = np.where(rng_flow.random(n_all) < cfg["consent_quotes_rate"], "yes", "no")
-    followed = ~(withdrawn | lost)
+    return _Flow(baseline_day, withdrawal_day, withdrawn, ~(withdrawn | lost))
 
-    # Medication status.
+
+def _medication(cfg: Mapping[str, Any], seed: int, n_all: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Medication status at baseline and follow-up.
+
+    Returns
+    -------
+    med_bl, med_fu : numpy.ndarray
+        Status categories at each time point.
+    p_choice : float
+        Configured share of ``as_prescribed_by_choice`` (the centre of the
+        medication effect).
+    """
     rng_med = child_rng(seed, "medication")
     med = cfg["medication"]
     cats = list(med["shares"])
@@ -283,10 +296,27 @@ def simulate_quantitative(
     med_bl = rng_med.choice(cats, size=n_all, p=p)
     keep = rng_med.random(n_all) < med["persistence"]
     med_fu = np.where(keep, med_bl, rng_med.choice(cats, size=n_all, p=p))
-    p_choice = float(p[cats.index("as_prescribed_by_choice")])
-    med_choice = (med_fu == "as_prescribed_by_choice").astype(float)
+    return med_bl, med_fu, float(p[cats.index("as_prescribed_by_choice")])
 
-    # Outcomes.
+
+def _outcomes(
+    cfg: Mapping[str, Any],
+    measures: Mapping[str, Any],
+    seed: int,
+    people: pd.DataFrame,
+    med_choice: np.ndarray,
+    p_choice: float,
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame], pd.DataFrame]:
+    """Outcome items at baseline and follow-up, and satisfaction at follow-up.
+
+    Returns
+    -------
+    bl_items, fu_items : list of pandas.DataFrame
+        Item responses per measure (satisfaction last, follow-up only).
+    latent : pandas.DataFrame
+        ``study_id``, ``site`` and the complete-data scores.
+    """
+    n_all = len(people)
     rng_out = child_rng(seed, "outcomes")
     site_arr = people["site"].to_numpy()
     bl_items: list[pd.DataFrame] = []
@@ -320,8 +350,21 @@ def simulate_quantitative(
     sat_items, sat_score = simulate_measure_items(rng_out, measures, "satisfaction", sat_target)
     fu_items.append(sat_items)
     latent["satisfaction_fu"] = sat_score
+    return bl_items, fu_items, latent
 
-    # Engagement.
+
+def _engagement(
+    cfg: Mapping[str, Any], seed: int, people: pd.DataFrame, latent: pd.DataFrame, flow: _Flow
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """True engagement from baseline scores, and the sessions attended.
+
+    Returns
+    -------
+    engaged : numpy.ndarray
+        Boolean, one per person.
+    attendance : pandas.DataFrame
+        ``study_id`` and ``day`` of each attended session.
+    """
     rng_eng = child_rng(seed, "engagement")
     eng = cfg["engagement"]
     lin = (
@@ -329,30 +372,35 @@ def simulate_quantitative(
         + eng["quality_of_life"]["log_or"] * (latent["quality_of_life_bl"] - eng["quality_of_life"]["centre"])
         + eng["collaboration"]["log_or"] * (latent["collaboration_bl"] - eng["collaboration"]["centre"])
     )
-    engaged = rng_eng.random(n_all) < _expit(lin.to_numpy())
-    latent["engaged"] = engaged.astype(int)
-    latent["med_choice"] = med_choice.astype(int)
+    engaged = rng_eng.random(len(people)) < _expit(lin.to_numpy())
+    site_arr = people["site"].to_numpy()
     att_rows = []
     d_lo, d_hi = eng["dropout_day"]
-    for i in range(n_all):
+    for i in range(len(people)):
         s = eng["sessions"][site_arr[i]]
         first = int(rng_eng.integers(0, s["every_days"]))
         last = 300 if engaged[i] else int(rng_eng.integers(d_lo, d_hi + 1))
-        if withdrawn[i]:
-            last = min(last, int(withdrawal_day[i] - baseline_day[i]))
+        if flow.withdrawn[i]:
+            last = min(last, int(flow.withdrawal_day[i] - flow.baseline_day[i]))
         days = np.arange(first, last + 1, s["every_days"])
         attended = days[rng_eng.random(len(days)) < s["attend_prob"]]
         if len(attended) == 0 and len(days):
             attended = days[:1]
         for d in attended:
-            att_rows.append((people["study_id"].iat[i], int(baseline_day[i] + d)))
-    attendance = pd.DataFrame(att_rows, columns=["study_id", "day"])
+            att_rows.append((people["study_id"].iat[i], int(flow.baseline_day[i] + d)))
+    return engaged, pd.DataFrame(att_rows, columns=["study_id", "day"])
 
-    # Service use.
+
+def _service_use(cfg: Mapping[str, Any], seed: int, site_arr: np.ndarray) -> dict[str, np.ndarray]:
+    """Service-use counts at baseline (column 0) and follow-up (column 1).
+
+    Keys ``ae``, ``admissions``, ``nights``, ``crisis`` and ``gp``; exactly the
+    published number of people at each site used A&E or were admitted.
+    """
     rng_su = child_rng(seed, "service_use")
     su = cfg["service_use"]
     w = su["carry_over_weight"]
-    use = {k: np.zeros((n_all, 2), dtype=int) for k in ("ae", "admissions", "nights", "crisis", "gp")}
+    use = {k: np.zeros((len(site_arr), 2), dtype=int) for k in ("ae", "admissions", "nights", "crisis", "gp")}
     for site in SITES:
         idx = np.flatnonzero(site_arr == site)
         n = len(idx)
@@ -379,34 +427,47 @@ def simulate_quantitative(
         }.items():
             use[key][idx, 0] = b
             use[key][idx, 1] = f
+    return use
 
-    rng_miss = child_rng(seed, "missing_items")
-    item_rate, block_rate = cfg["item_missing_rate"], cfg["block_missing_rate"]
 
-    def questionnaire(item_frames: list[pd.DataFrame], col: int, med_status: np.ndarray, interview_day: np.ndarray) -> pd.DataFrame:
-        parts = []
-        for fr in item_frames:
-            parts.append(add_missing_items(rng_miss, fr, list(fr.columns), item_rate, block_rate))
-        items = pd.concat(parts, axis=1)
-        q = pd.DataFrame(
-            {
-                "study_id": people["study_id"],
-                "interview_day": interview_day,
-                "medication": med_status,
-                "ae_attendances": use["ae"][:, col],
-                "psych_admissions": use["admissions"][:, col],
-                "inpatient_nights": use["nights"][:, col],
-                "crisis_contacts": use["crisis"][:, col],
-                "gp_contacts": use["gp"][:, col],
-                "recall_months": 9,
-            }
-        )
-        return pd.concat([q, items], axis=1)
+def _questionnaire(
+    rng: np.random.Generator,
+    cfg: Mapping[str, Any],
+    item_frames: list[pd.DataFrame],
+    study_ids: pd.Series,
+    use: Mapping[str, np.ndarray],
+    col: int,
+    med_status: np.ndarray,
+    interview_day: np.ndarray,
+) -> pd.DataFrame:
+    """One time point's questionnaire, with planted gaps in the items.
 
-    baseline = questionnaire(bl_items, 0, med_bl, baseline_day)
-    followup = questionnaire(fu_items, 1, med_fu, people["followup_day"].to_numpy())
-    followup = followup[followed].reset_index(drop=True)
-    screening = pd.DataFrame(
+    Interview day, medication, service use (column ``col`` of ``use``: 0
+    baseline, 1 follow-up) and the item responses of ``item_frames``.
+    """
+    parts = []
+    for fr in item_frames:
+        parts.append(add_missing_items(rng, fr, list(fr.columns), cfg["item_missing_rate"], cfg["block_missing_rate"]))
+    items = pd.concat(parts, axis=1)
+    q = pd.DataFrame(
+        {
+            "study_id": study_ids,
+            "interview_day": interview_day,
+            "medication": med_status,
+            "ae_attendances": use["ae"][:, col],
+            "psych_admissions": use["admissions"][:, col],
+            "inpatient_nights": use["nights"][:, col],
+            "crisis_contacts": use["crisis"][:, col],
+            "gp_contacts": use["gp"][:, col],
+            "recall_months": 9,
+        }
+    )
+    return pd.concat([q, items], axis=1)
+
+
+def _screening(cfg: Mapping[str, Any], site_arr: np.ndarray) -> pd.DataFrame:
+    """Referred, ineligible and declined counts per site."""
+    return pd.DataFrame(
         [
             {
                 "site": s,
@@ -417,14 +478,57 @@ def simulate_quantitative(
             for s in SITES
         ]
     )
-    latent["followed_up"] = followed.astype(int)
-    latent["withdrawn"] = withdrawn.astype(int)
+
+
+def simulate_quantitative(
+    cfg: Mapping[str, Any], measures: Mapping[str, Any], seed: int | None = None
+) -> dict[str, pd.DataFrame]:
+    """Simulate the quantitative tables (no identifiers, no transcripts).
+
+    Parameters
+    ----------
+    cfg : mapping
+        ``config/simulation.yaml``.
+    measures : mapping
+        ``config/measures.yaml``.
+    seed : int, optional
+        Overrides ``cfg["seed"]`` (the calibration test draws many replicates).
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        ``people`` (study_id, site, dates as day offsets, status, age,
+        demographics), ``baseline`` and ``followup`` (item level, medication,
+        service use), ``attendance`` (study_id, day), ``screening``, and
+        ``latent`` (complete-data scores and the true engagement flag).
+    """
+    seed = int(cfg["seed"] if seed is None else seed)
+    people = _people(cfg, seed)
+    n_all = len(people)
+    flow = _study_flow(cfg, seed, people)
+    med_bl, med_fu, p_choice = _medication(cfg, seed, n_all)
+    med_choice = (med_fu == "as_prescribed_by_choice").astype(float)
+    bl_items, fu_items, latent = _outcomes(cfg, measures, seed, people, med_choice, p_choice)
+    engaged, attendance = _engagement(cfg, seed, people, latent, flow)
+    latent["engaged"] = engaged.astype(int)
+    latent["med_choice"] = med_choice.astype(int)
+    site_arr = people["site"].to_numpy()
+    use = _service_use(cfg, seed, site_arr)
+
+    rng_miss = child_rng(seed, "missing_items")
+    baseline = _questionnaire(rng_miss, cfg, bl_items, people["study_id"], use, 0, med_bl, flow.baseline_day)
+    followup = _questionnaire(
+        rng_miss, cfg, fu_items, people["study_id"], use, 1, med_fu, people["followup_day"].to_numpy()
+    )
+    followup = followup[flow.followed].reset_index(drop=True)
+    latent["followed_up"] = flow.followed.astype(int)
+    latent["withdrawn"] = flow.withdrawn.astype(int)
     return {
         "people": people,
         "baseline": baseline,
         "followup": followup,
         "attendance": attendance,
-        "screening": screening,
+        "screening": _screening(cfg, site_arr),
         "latent": latent,
     }
 

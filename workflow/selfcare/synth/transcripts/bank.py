@@ -227,7 +227,6 @@ def check_bank(bank: Mapping[str, Any], framework: Mapping[str, Any]) -> None:
         fillers) is missing or malformed.
     """
     themes = _framework_themes(framework)
-    valid_paths = {f"{t}/{c}" for t, codes in themes.items() for c in codes}
 
     for section in (
         "identifier_probabilities",
@@ -245,8 +244,18 @@ def check_bank(bank: Mapping[str, Any], framework: Mapping[str, Any]) -> None:
     for where, text in _iter_templates(bank, "bank"):
         _check_template(text, where)
 
-    # Passages: every sub-code x group, nothing extra.
-    passages = bank["passages"]
+    _check_passages(bank["passages"], themes)
+    _check_probabilities(bank["identifier_probabilities"])
+    _check_theme_weights(bank["theme_weights"], themes)
+    _check_structure(bank["structure"])
+    _check_turns(bank["turns"])
+    _check_identifier_checks(bank.get("identifier_checks", {}) or {})
+    _check_questions(bank["questions"], themes)
+    _check_site_fillers(bank["site_fillers"])
+
+
+def _check_passages(passages: Mapping[str, Any], themes: Mapping[str, list[str]]) -> None:
+    """Passages: nothing the framework lacks, and every sub-code x group."""
     for theme in passages:
         if theme not in themes:
             raise ValueError(f"passages: theme {theme!r} is not in the framework")
@@ -255,6 +264,7 @@ def check_bank(bank: Mapping[str, Any], framework: Mapping[str, Any]) -> None:
                 raise ValueError(
                     f"passages: sub-code '{theme}/{code}' is not in the framework"
                 )
+    valid_paths = {f"{t}/{c}" for t, codes in themes.items() for c in codes}
     for theme, codes in themes.items():
         for code in codes:
             path = f"{theme}/{code}"
@@ -262,27 +272,35 @@ def check_bank(bank: Mapping[str, Any], framework: Mapping[str, Any]) -> None:
             if not isinstance(by_group, Mapping):
                 raise ValueError(f"passages: no passages at all for sub-code '{path}'")
             for group in GROUPS:
-                entries = by_group.get(group)
-                if not entries:
-                    raise ValueError(
-                        f"passages: no passages for sub-code '{path}' and group '{group}'"
-                    )
-                for i, entry in enumerate(entries):
-                    where = f"passages.{theme}.{code}.{group}[{i}]"
-                    passage = _normalise_passage(entry, path, where)
-                    for extra in passage.codes[1:]:
-                        if extra not in valid_paths:
-                            raise ValueError(
-                                f"{where}: second code {extra!r} is not a framework sub-code"
-                            )
+                _check_group_passages(by_group.get(group), theme, code, group, valid_paths)
             unknown_groups = set(by_group) - set(GROUPS)
             if unknown_groups:
                 raise ValueError(
                     f"passages: unknown group(s) {sorted(unknown_groups)} under '{path}'"
                 )
 
-    # Probabilities.
-    probs = bank["identifier_probabilities"]
+
+def _check_group_passages(
+    entries: Any, theme: str, code: str, group: str, valid_paths: set[str]
+) -> None:
+    """The passages of one sub-code for one group: present, well formed, known codes."""
+    path = f"{theme}/{code}"
+    if not entries:
+        raise ValueError(
+            f"passages: no passages for sub-code '{path}' and group '{group}'"
+        )
+    for i, entry in enumerate(entries):
+        where = f"passages.{theme}.{code}.{group}[{i}]"
+        passage = _normalise_passage(entry, path, where)
+        for extra in passage.codes[1:]:
+            if extra not in valid_paths:
+                raise ValueError(
+                    f"{where}: second code {extra!r} is not a framework sub-code"
+                )
+
+
+def _check_probabilities(probs: Mapping[str, Any]) -> None:
+    """Every identifier kind and render option has a probability in [0, 1]."""
     for key in (*IDENTIFIER_KINDS, *_RENDER_PROBABILITIES):
         value = probs.get(key)
         if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
@@ -290,8 +308,9 @@ def check_bank(bank: Mapping[str, Any], framework: Mapping[str, Any]) -> None:
                 f"identifier_probabilities.{key} must be a probability, got {value!r}"
             )
 
-    # Theme weights per group.
-    weights = bank["theme_weights"]
+
+def _check_theme_weights(weights: Mapping[str, Any], themes: Mapping[str, list[str]]) -> None:
+    """Theme weights per group: known themes, non-negative, positive sum."""
     for group in GROUPS:
         w = weights.get(group)
         if not isinstance(w, Mapping):
@@ -305,8 +324,9 @@ def check_bank(bank: Mapping[str, Any], framework: Mapping[str, Any]) -> None:
                 f"theme_weights.{group}: weights must be >= 0 with a positive sum"
             )
 
-    # Conversation structure.
-    structure = bank["structure"]
+
+def _check_structure(structure: Mapping[str, Any]) -> None:
+    """Conversation structure: every key, usable answer sizes and line width."""
     for key in _STRUCTURE_KEYS:
         if key not in structure:
             raise ValueError(f"structure.{key} is missing")
@@ -316,8 +336,9 @@ def check_bank(bank: Mapping[str, Any], framework: Mapping[str, Any]) -> None:
     if int(structure["width"]) < 20:
         raise ValueError("structure.width must be at least 20")
 
-    # Procedural turns.
-    turns = bank["turns"]
+
+def _check_turns(turns: Mapping[str, Any]) -> None:
+    """Procedural turns: openings greet by first name, no list is empty."""
     openings = turns.get("opening")
     if not isinstance(openings, Mapping) or not openings.get("default"):
         raise ValueError("turns.opening needs at least a 'default' list")
@@ -331,8 +352,9 @@ def check_bank(bank: Mapping[str, Any], framework: Mapping[str, Any]) -> None:
         if not turns.get(key):
             raise ValueError(f"turns.{key} is missing or empty")
 
-    # Identifier exchanges.
-    checks = bank.get("identifier_checks", {}) or {}
+
+def _check_identifier_checks(checks: Mapping[str, Any]) -> None:
+    """Identifier exchanges: known kinds, each with both sides of the exchange."""
     for kind, entries in checks.items():
         if kind not in IDENTIFIER_KINDS:
             raise ValueError(f"identifier_checks: unknown identifier kind {kind!r}")
@@ -344,8 +366,9 @@ def check_bank(bank: Mapping[str, Any], framework: Mapping[str, Any]) -> None:
                     f"identifier_checks.{kind}[{i}] needs 'interviewer' and 'respondent'"
                 )
 
-    # Questions: every theme must be askable of every group.
-    questions = bank["questions"]
+
+def _check_questions(questions: Mapping[str, Any], themes: Mapping[str, list[str]]) -> None:
+    """Questions: every theme must be askable of every group."""
     for theme in themes:
         q = questions.get(theme)
         if not isinstance(q, Mapping):
@@ -362,8 +385,13 @@ def check_bank(bank: Mapping[str, Any], framework: Mapping[str, Any]) -> None:
                     f"questions: no question for theme '{theme}' and group '{group}'"
                 )
 
-    # Site fillers (keys must be strings: unquoted NO in YAML 1.1 is False).
-    for site, spec in bank["site_fillers"].items():
+
+def _check_site_fillers(fillers: Mapping[Any, Any]) -> None:
+    """Site fillers: a question and an answer for every group.
+
+    Site keys must be strings: unquoted NO in YAML 1.1 is False.
+    """
+    for site, spec in fillers.items():
         if not isinstance(site, str):
             raise ValueError(
                 f"site_fillers: site key {site!r} is not a string (quote it in YAML)"

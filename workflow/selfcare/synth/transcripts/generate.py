@@ -1,6 +1,11 @@
 """One synthetic transcript and its coding, from the phrase bank and a random
 generator: filled templates, wrapped turns, and character spans of the coded
 passages.
+
+:func:`generate_transcript` runs the stages of an interview in order:
+identifier mentions, procedural turns (opening, site exchange, close) and
+coded topic exchanges; :mod:`~selfcare.synth.transcripts.layout` lays the
+turns out as text with the coding spans.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from selfcare.synth.transcripts.bank import (
     _Passage,
     template_slots,
 )
+from selfcare.synth.transcripts.layout import _render, _Turn, wrap_preserving
+
+__all__ = ["format_date", "generate_transcript", "wrap_preserving"]
 
 # --------------------------------------------------------------------------
 # Filling slots
@@ -162,100 +170,6 @@ def _fill(template: str, ctx: _Context) -> tuple[str, list[int]]:
 
 
 # --------------------------------------------------------------------------
-# Turns and layout
-# --------------------------------------------------------------------------
-
-
-@dataclass
-class _Turn:
-    """One speaker turn made of pieces, some of them coded."""
-
-    label: str
-    pieces: list[tuple[str, tuple[str, ...], list[int]]] = field(default_factory=list)
-
-    def add(self, text: str, codes: tuple[str, ...] = (), breaks: list[int] | None = None) -> None:
-        """Append a piece of speech (with its codes and preferred breaks)."""
-        self.pieces.append((text, codes, list(breaks or [])))
-
-
-def wrap_preserving(text: str, width: int, min_break: int, preferred: Sequence[int] = ()) -> str:
-    """Wrap a single-line string by turning some spaces into newlines.
-
-    Because each chosen space is replaced by exactly one newline, character
-    offsets into the string stay valid after wrapping.
-
-    Parameters
-    ----------
-    text : str
-        The line to wrap (no newlines).
-    width : int
-        Maximum line length, except for single words longer than it.
-    min_break : int
-        At a preferred position the line is broken early if it already holds
-        at least this many characters.
-    preferred : sequence of int
-        Offsets of spaces where an early break is welcome (inside full names).
-
-    Returns
-    -------
-    str
-        The wrapped text, of the same length as ``text``.
-    """
-    buf = list(text)
-    pref = set(preferred)
-    start = 0
-    prev = -1
-    n = len(text)
-    for i, ch in enumerate(text + " "):
-        if ch != " ":
-            continue
-        if i - start > width:
-            if prev >= start:
-                buf[prev] = "\n"
-                start = prev + 1
-            if i - start > width and i < n:
-                buf[i] = "\n"
-                start = i + 1
-                prev = -1
-                continue
-        if i < n and i in pref and i - start >= min_break:
-            buf[i] = "\n"
-            start = i + 1
-            prev = -1
-            continue
-        prev = i
-    return "".join(buf)
-
-
-def _render(
-    header: str, turns: Sequence[_Turn], width: int, min_break: int
-) -> tuple[str, list[dict[str, Any]]]:
-    """Lay turns out as text and compute coded segment offsets."""
-    chunks: list[str] = [header.rstrip("\n"), "\n\n"]
-    offset = len(chunks[0]) + 2
-    segments: list[dict[str, Any]] = []
-    for t_index, turn in enumerate(turns):
-        line = f"{turn.label}: "
-        preferred: list[int] = []
-        for p_index, (text, codes, breaks) in enumerate(turn.pieces):
-            if p_index:
-                line += " "
-            start = len(line)
-            preferred.extend(start + b for b in breaks)
-            line += text
-            for code in codes:
-                segments.append(
-                    {"code_path": code, "start": offset + start, "end": offset + len(line)}
-                )
-        wrapped = wrap_preserving(line, width, min_break, preferred)
-        sep = "\n\n" if t_index < len(turns) - 1 else "\n"
-        chunks.append(wrapped + sep)
-        offset += len(wrapped) + len(sep)
-    segments.sort(key=lambda s: (s["start"], s["code_path"]))
-    return "".join(chunks), segments
-
-
-# --------------------------------------------------------------------------
 # The generator
 # --------------------------------------------------------------------------
 
@@ -292,6 +206,278 @@ def _timepoint_key(timepoint: str, openings: Mapping[str, Any]) -> str:
     if key in ("followup", "follow_up", "9m", "9_month", "nine_month", "fu"):
         key = "follow_up"
     return key if key in openings and openings[key] else "default"
+
+
+@dataclass
+class _Interview:
+    """State shared by the stages of one transcript (see :func:`generate_transcript`)."""
+
+    ctx: _Context
+    bank: Mapping[str, Any]
+    group: str
+    site: str
+    site_answers: list[str] = field(default_factory=list)
+    pool: dict[str, dict[str, list[_Passage]]] = field(default_factory=dict)
+    used_questions: set[str] = field(default_factory=set)
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The transcript's generator."""
+        return self.ctx.rng
+
+    def piece(self, template: str) -> tuple[str, list[int]]:
+        """Fill a template (whitespace normalised): text and preferred breaks."""
+        return _fill(" ".join(template.split()), self.ctx)
+
+    def say(self, label: str, templates: Sequence[str], codes: tuple[str, ...] = ()) -> _Turn | None:
+        """A turn from one usable template, or None if none can be filled."""
+        usable = _eligible(templates, self.ctx.available)
+        if not usable:
+            return None
+        text, breaks = _fill(" ".join(_pick(self.rng, usable).split()), self.ctx)
+        turn = _Turn(label)
+        turn.add(text, codes, breaks)
+        return turn
+
+
+def _check_request(
+    speaker: Mapping[str, Any], group: str, site: str, bank: Mapping[str, Any], n_passages: tuple[int, int]
+) -> tuple[int, int]:
+    """Check the arguments of :func:`generate_transcript`; return ``(lo, hi)``.
+
+    Raises ValueError for an unknown group or site, a speaker without a first
+    name or an invalid passage range.
+    """
+    if group not in GROUPS:
+        raise ValueError(f"unknown group {group!r}; expected one of {GROUPS}")
+    if bank["site_fillers"].get(site) is None:
+        raise ValueError(f"unknown site {site!r}; bank has {sorted(bank['site_fillers'])}")
+    if not speaker.get("first_name"):
+        raise ValueError("speaker needs a first_name")
+    lo, hi = int(n_passages[0]), int(n_passages[1])
+    if lo < 1 or hi < lo:
+        raise ValueError(f"n_passages must be 1 <= low <= high, got {n_passages}")
+    return lo, hi
+
+
+# Stage 1: identifiers ------------------------------------------------------
+
+
+def _mentioned_kinds(rng: np.random.Generator, probs: Mapping[str, Any], group: str) -> set[str]:
+    """Which identifier kinds this transcript mentions (one draw per kind)."""
+    enabled: set[str] = set()
+    for kind in IDENTIFIER_KINDS:
+        draw = rng.random()
+        if kind in SERVICE_USER_ONLY and group != "service_user":
+            continue
+        if draw < float(probs[kind]):
+            enabled.add(kind)
+    return enabled
+
+
+def _identifier_exchanges(iv: _Interview, enabled: set[str]) -> dict[str, list[_Turn]]:
+    """An interviewer/respondent exchange for each enabled identifier kind."""
+    checks_bank = iv.bank.get("identifier_checks", {}) or {}
+    exchanges: dict[str, list[_Turn]] = {}
+    for kind in IDENTIFIER_KINDS:
+        if kind not in enabled:
+            continue
+        options = [
+            e
+            for e in checks_bank.get(kind, []) or []
+            if iv.group in e.get("groups", GROUPS)
+            and template_slots(e["interviewer"]) | template_slots(e["respondent"]) <= iv.ctx.available
+        ]
+        if not options:
+            continue
+        entry = _pick(iv.rng, options)
+        q_text, q_breaks = iv.piece(entry["interviewer"])
+        a_text, a_breaks = iv.piece(entry["respondent"])
+        q_turn, a_turn = _Turn(INTERVIEWER), _Turn(RESPONDENT)
+        q_turn.add(q_text, (), q_breaks)
+        a_turn.add(a_text, (), a_breaks)
+        exchanges[kind] = [q_turn, a_turn]
+    return exchanges
+
+
+# Stage 2: procedural turns -------------------------------------------------
+
+
+def _opening(
+    iv: _Interview, timepoint: str, exchanges: dict[str, list[_Turn]]
+) -> tuple[list[_Turn | None], list[_Turn]]:
+    """Greeting, consent and early identifier checks (popped from ``exchanges``).
+
+    Returns the opening turns (None where no template fits) and the phone or
+    email checks left for the close.
+    """
+    turns_bank = iv.bank["turns"]
+    openings = turns_bank["opening"]
+    turns: list[_Turn | None] = []
+    turns.append(iv.say(INTERVIEWER, openings[_timepoint_key(timepoint, openings)]))
+    turns.append(iv.say(RESPONDENT, turns_bank["opening_reply"]))
+    turns.extend(exchanges.pop("full_name", []))
+    turns.append(iv.say(INTERVIEWER, turns_bank["consent"]))
+    turns.append(iv.say(RESPONDENT, turns_bank["consent_reply"]))
+    closing_checks: list[_Turn] = []
+    for kind in ("phone", "email"):
+        if kind in exchanges:
+            if iv.rng.random() < 0.5:
+                turns.extend(exchanges.pop(kind))
+            else:
+                closing_checks.extend(exchanges.pop(kind))
+    return turns, closing_checks
+
+
+def _site_exchange(iv: _Interview) -> list[_Turn]:
+    """The site exchange about the initiative; keeps the unused answers for asides."""
+    fillers = iv.bank["site_fillers"][iv.site]
+    site_q = iv.say(INTERVIEWER, fillers["question"][iv.group])
+    iv.site_answers = list(_eligible(fillers["answer"][iv.group], iv.ctx.available))
+    if site_q is None or not iv.site_answers:
+        return []
+    idx = int(iv.rng.integers(len(iv.site_answers)))
+    text, breaks = iv.piece(iv.site_answers.pop(idx))
+    answer = _Turn(RESPONDENT)
+    answer.add(text, (), breaks)
+    return [site_q, answer]
+
+
+def _closing(iv: _Interview) -> list[_Turn | None]:
+    """Closing question, reply and farewell."""
+    turns_bank = iv.bank["turns"]
+    return [
+        iv.say(INTERVIEWER, turns_bank["closing"]),
+        iv.say(RESPONDENT, turns_bank["closing_reply"]),
+        iv.say(INTERVIEWER, turns_bank["farewell"]),
+    ]
+
+
+# Stage 3: coded topic passages ---------------------------------------------
+
+
+def _passage_pool(iv: _Interview, themes: Mapping[str, list[str]]) -> dict[str, dict[str, list[_Passage]]]:
+    """Usable passages of the group at the site, by theme and sub-code."""
+    pool: dict[str, dict[str, list[_Passage]]] = {}
+    for theme, codes in themes.items():
+        for code in codes:
+            path = f"{theme}/{code}"
+            entries = iv.bank["passages"][theme][code][iv.group]
+            usable = []
+            for i, entry in enumerate(entries):
+                p = _normalise_passage(entry, path, f"passages.{theme}.{code}.{iv.group}[{i}]")
+                if p.slots <= iv.ctx.available and (p.sites is None or iv.site in p.sites):
+                    usable.append(p)
+            if usable:
+                pool.setdefault(theme, {})[code] = usable
+    return pool
+
+
+def _draw_passage(iv: _Interview, theme: str) -> _Passage | None:
+    """Take an unused passage of a theme (sub-codes weighted by what is left)."""
+    codes = iv.pool.get(theme, {})
+    names = [c for c in codes if codes[c]]
+    if not names:
+        return None
+    w = np.array([len(codes[c]) for c in names], dtype=float)
+    code = names[int(iv.rng.choice(len(names), p=w / w.sum()))]
+    return codes[code].pop(int(iv.rng.integers(len(codes[code]))))
+
+
+def _ask(iv: _Interview, theme: str, code: str) -> _Turn:
+    """The interviewer's question leading to a passage (fresh questions first)."""
+    rng = iv.rng
+    q_bank = iv.bank["questions"][theme]
+    specific = _eligible(q_bank.get(code) or [], iv.ctx.available)
+    general = _eligible(
+        list(q_bank.get("default") or []) + list(q_bank.get(iv.group) or []), iv.ctx.available
+    )
+    first_specific = rng.random() < float(iv.bank["structure"]["specific_question"])
+    pools = [specific, general] if first_specific else [general, specific]
+    chosen = None
+    for candidates in pools:
+        fresh = [q for q in candidates if q not in iv.used_questions]
+        if fresh:
+            chosen = _pick(rng, fresh)
+            break
+    if chosen is None:
+        chosen = _pick(rng, (general or specific or list(iv.bank["turns"]["probes"])))
+    iv.used_questions.add(chosen)
+    text, breaks = iv.piece(chosen)
+    turn = _Turn(INTERVIEWER)
+    turn.add(text, (), breaks)
+    return turn
+
+
+def _topic_exchange(
+    iv: _Interview, theme: str, first: _Passage, sizes: np.ndarray, target: int, coded: int
+) -> tuple[list[_Turn], int]:
+    """One topic exchange opened by ``first``: question, answer, maybe a probe.
+
+    Returns the exchange's turns and the updated count of coded passages.
+    """
+    rng = iv.rng
+    structure, turns_bank = iv.bank["structure"], iv.bank["turns"]
+    question = _ask(iv, theme, first.codes[0].split("/", 1)[1])
+    answer = _Turn(RESPONDENT)
+    if rng.random() < float(structure["lead_in"]):
+        answer.add(" ".join(_pick(rng, turns_bank["lead_ins"]).split()))
+    k = min(int(rng.choice(len(sizes), p=sizes)) + 1, target - coded)
+    for j in range(k):
+        passage = first if j == 0 else _draw_passage(iv, theme)
+        if passage is None:
+            break
+        text, breaks = iv.piece(passage.text)
+        answer.add(text, passage.codes, breaks)
+        coded += 1
+    if iv.site_answers and rng.random() < float(structure["site_aside"]):
+        text, breaks = iv.piece(iv.site_answers.pop(int(rng.integers(len(iv.site_answers)))))
+        answer.add(text, (), breaks)
+    if rng.random() < float(structure["tag"]):
+        answer.add(" ".join(_pick(rng, turns_bank["tags"]).split()))
+    exchange = [question, answer]
+    if coded < target and rng.random() < float(structure["probe"]):
+        passage = _draw_passage(iv, theme)
+        if passage is not None:
+            probe = _Turn(INTERVIEWER)
+            probe.add(" ".join(_pick(rng, turns_bank["probes"]).split()))
+            follow = _Turn(RESPONDENT)
+            text, breaks = iv.piece(passage.text)
+            follow.add(text, passage.codes, breaks)
+            coded += 1
+            exchange.extend([probe, follow])
+    return exchange, coded
+
+
+def _topic_exchanges(
+    iv: _Interview, themes: Mapping[str, list[str]], lo: int, hi: int
+) -> list[list[_Turn]]:
+    """Coded topic exchanges until the drawn number of passages is reached."""
+    rng = iv.rng
+    iv.pool = _passage_pool(iv, themes)
+    weights = iv.bank["theme_weights"][iv.group]
+    theme_names = list(themes)
+    sizes = np.asarray(iv.bank["structure"]["answer_sizes"], dtype=float)
+    sizes = sizes / sizes.sum()
+    target = int(rng.integers(lo, hi + 1))
+    body: list[list[_Turn]] = []
+    coded = 0
+    while coded < target:
+        w = np.array(
+            [
+                float(weights.get(t, 0.0)) if any(iv.pool.get(t, {}).values()) else 0.0
+                for t in theme_names
+            ]
+        )
+        if w.sum() <= 0:
+            break
+        theme = theme_names[int(rng.choice(len(theme_names), p=w / w.sum()))]
+        first = _draw_passage(iv, theme)
+        if first is None:  # pragma: no cover - guarded by the weights above
+            break
+        exchange, coded = _topic_exchange(iv, theme, first, sizes, target, coded)
+        body.append(exchange)
+    return body
 
 
 def generate_transcript(
@@ -357,198 +543,26 @@ def generate_transcript(
         If ``group`` or ``site`` is unknown, ``speaker`` has no first name, or
         ``n_passages`` is not a valid range.
     """
-    if group not in GROUPS:
-        raise ValueError(f"unknown group {group!r}; expected one of {GROUPS}")
-    fillers = bank["site_fillers"].get(site)
-    if fillers is None:
-        raise ValueError(f"unknown site {site!r}; bank has {sorted(bank['site_fillers'])}")
-    if not speaker.get("first_name"):
-        raise ValueError("speaker needs a first_name")
-    lo, hi = int(n_passages[0]), int(n_passages[1])
-    if lo < 1 or hi < lo:
-        raise ValueError(f"n_passages must be 1 <= low <= high, got {n_passages}")
-
+    lo, hi = _check_request(speaker, group, site, bank, n_passages)
     themes = _framework_themes(framework)
     probs = bank["identifier_probabilities"]
     structure = bank["structure"]
-    turns_bank = bank["turns"]
 
-    # 1. Which identifiers this transcript mentions (one draw per kind).
-    enabled: set[str] = set()
-    for kind in IDENTIFIER_KINDS:
-        draw = rng.random()
-        if kind in SERVICE_USER_ONLY and group != "service_user":
-            continue
-        if draw < float(probs[kind]):
-            enabled.add(kind)
-    available = _available_slots(enabled, speaker, others, places)
+    enabled = _mentioned_kinds(rng, probs, group)
     ctx = _Context(
         rng=rng,
         speaker=speaker,
         others=others,
         places=places,
-        available=available,
+        available=_available_slots(enabled, speaker, others, places),
         p_capitals=float(probs["name_capitals"]),
         p_split=float(probs["split_full_name"]),
     )
-
-    def say(label: str, templates: Sequence[str], codes: tuple[str, ...] = ()) -> _Turn | None:
-        usable = _eligible(templates, available)
-        if not usable:
-            return None
-        text, breaks = _fill(" ".join(_pick(rng, usable).split()), ctx)
-        turn = _Turn(label)
-        turn.add(text, codes, breaks)
-        return turn
-
-    def fill_piece(template: str) -> tuple[str, list[int]]:
-        return _fill(" ".join(template.split()), ctx)
-
-    # 2. Identifier exchanges for the enabled kinds.
-    checks_bank = bank.get("identifier_checks", {}) or {}
-    exchanges: dict[str, list[_Turn]] = {}
-    for kind in IDENTIFIER_KINDS:
-        if kind not in enabled:
-            continue
-        options = [
-            e
-            for e in checks_bank.get(kind, []) or []
-            if group in e.get("groups", GROUPS)
-            and template_slots(e["interviewer"]) | template_slots(e["respondent"]) <= available
-        ]
-        if not options:
-            continue
-        entry = _pick(rng, options)
-        q_text, q_breaks = fill_piece(entry["interviewer"])
-        a_text, a_breaks = fill_piece(entry["respondent"])
-        q_turn, a_turn = _Turn(INTERVIEWER), _Turn(RESPONDENT)
-        q_turn.add(q_text, (), q_breaks)
-        a_turn.add(a_text, (), a_breaks)
-        exchanges[kind] = [q_turn, a_turn]
-
-    # 3. The opening.
-    openings = turns_bank["opening"]
-    turns: list[_Turn] = []
-    turns.append(say(INTERVIEWER, openings[_timepoint_key(timepoint, openings)]))
-    turns.append(say(RESPONDENT, turns_bank["opening_reply"]))
-    turns.extend(exchanges.pop("full_name", []))
-    turns.append(say(INTERVIEWER, turns_bank["consent"]))
-    turns.append(say(RESPONDENT, turns_bank["consent_reply"]))
-    closing_checks: list[_Turn] = []
-    for kind in ("phone", "email"):
-        if kind in exchanges:
-            if rng.random() < 0.5:
-                turns.extend(exchanges.pop(kind))
-            else:
-                closing_checks.extend(exchanges.pop(kind))
-
-    # 4. The site exchange about the initiative.
-    site_q = say(INTERVIEWER, fillers["question"][group])
-    site_answers = list(_eligible(fillers["answer"][group], available))
-    if site_q is not None and site_answers:
-        idx = int(rng.integers(len(site_answers)))
-        text, breaks = fill_piece(site_answers.pop(idx))
-        answer = _Turn(RESPONDENT)
-        answer.add(text, (), breaks)
-        turns.extend([site_q, answer])
-
-    # 5. Coded topic exchanges.
-    pool: dict[str, dict[str, list[_Passage]]] = {}
-    for theme, codes in themes.items():
-        for code in codes:
-            path = f"{theme}/{code}"
-            entries = bank["passages"][theme][code][group]
-            usable = []
-            for i, entry in enumerate(entries):
-                p = _normalise_passage(entry, path, f"passages.{theme}.{code}.{group}[{i}]")
-                if p.slots <= available and (p.sites is None or site in p.sites):
-                    usable.append(p)
-            if usable:
-                pool.setdefault(theme, {})[code] = usable
-    weights = bank["theme_weights"][group]
-    theme_names = list(themes)
-
-    def draw_passage(theme: str) -> _Passage | None:
-        codes = pool.get(theme, {})
-        names = [c for c in codes if codes[c]]
-        if not names:
-            return None
-        w = np.array([len(codes[c]) for c in names], dtype=float)
-        code = names[int(rng.choice(len(names), p=w / w.sum()))]
-        return codes[code].pop(int(rng.integers(len(codes[code]))))
-
-    used_questions: set[str] = set()
-    p_specific = float(structure["specific_question"])
-
-    def ask(theme: str, code: str) -> _Turn:
-        q_bank = bank["questions"][theme]
-        specific = _eligible(q_bank.get(code) or [], available)
-        general = _eligible(
-            list(q_bank.get("default") or []) + list(q_bank.get(group) or []), available
-        )
-        first_specific = rng.random() < p_specific
-        pools = [specific, general] if first_specific else [general, specific]
-        chosen = None
-        for candidates in pools:
-            fresh = [q for q in candidates if q not in used_questions]
-            if fresh:
-                chosen = _pick(rng, fresh)
-                break
-        if chosen is None:
-            chosen = _pick(rng, (general or specific or list(turns_bank["probes"])))
-        used_questions.add(chosen)
-        text, breaks = fill_piece(chosen)
-        turn = _Turn(INTERVIEWER)
-        turn.add(text, (), breaks)
-        return turn
-
-    sizes = np.asarray(structure["answer_sizes"], dtype=float)
-    sizes = sizes / sizes.sum()
-    target = int(rng.integers(lo, hi + 1))
-    body: list[list[_Turn]] = []
-    coded = 0
-    while coded < target:
-        w = np.array(
-            [
-                float(weights.get(t, 0.0)) if any(pool.get(t, {}).values()) else 0.0
-                for t in theme_names
-            ]
-        )
-        if w.sum() <= 0:
-            break
-        theme = theme_names[int(rng.choice(len(theme_names), p=w / w.sum()))]
-        first = draw_passage(theme)
-        if first is None:  # pragma: no cover - guarded by the weights above
-            break
-        question = ask(theme, first.codes[0].split("/", 1)[1])
-        answer = _Turn(RESPONDENT)
-        if rng.random() < float(structure["lead_in"]):
-            answer.add(" ".join(_pick(rng, turns_bank["lead_ins"]).split()))
-        k = min(int(rng.choice(len(sizes), p=sizes)) + 1, target - coded)
-        for j in range(k):
-            passage = first if j == 0 else draw_passage(theme)
-            if passage is None:
-                break
-            text, breaks = fill_piece(passage.text)
-            answer.add(text, passage.codes, breaks)
-            coded += 1
-        if site_answers and rng.random() < float(structure["site_aside"]):
-            text, breaks = fill_piece(site_answers.pop(int(rng.integers(len(site_answers)))))
-            answer.add(text, (), breaks)
-        if rng.random() < float(structure["tag"]):
-            answer.add(" ".join(_pick(rng, turns_bank["tags"]).split()))
-        exchange = [question, answer]
-        if coded < target and rng.random() < float(structure["probe"]):
-            passage = draw_passage(theme)
-            if passage is not None:
-                probe = _Turn(INTERVIEWER)
-                probe.add(" ".join(_pick(rng, turns_bank["probes"]).split()))
-                follow = _Turn(RESPONDENT)
-                text, breaks = fill_piece(passage.text)
-                follow.add(text, passage.codes, breaks)
-                coded += 1
-                exchange.extend([probe, follow])
-        body.append(exchange)
+    iv = _Interview(ctx=ctx, bank=bank, group=group, site=site)
+    exchanges = _identifier_exchanges(iv, enabled)
+    turns, closing_checks = _opening(iv, timepoint, exchanges)
+    turns.extend(_site_exchange(iv))
+    body = _topic_exchanges(iv, themes, lo, hi)
 
     # Identifier exchanges about dates, places, names, NHS number, postcode
     # go between topic exchanges.
@@ -558,12 +572,8 @@ def generate_transcript(
     for exchange in body:
         turns.extend(exchange)
 
-    # 6. The close.
     turns.extend(closing_checks)
-    turns.append(say(INTERVIEWER, turns_bank["closing"]))
-    turns.append(say(RESPONDENT, turns_bank["closing_reply"]))
-    turns.append(say(INTERVIEWER, turns_bank["farewell"]))
-
+    turns.extend(_closing(iv))
     return _render(
         header,
         [t for t in turns if t is not None],
