@@ -120,6 +120,156 @@ def _validate_spec(spec: Mapping[str, Any], position: int) -> dict[str, Any]:
     return out
 
 
+def _variable_data(
+    df: pd.DataFrame, group: str, spec: dict[str, Any]
+) -> pd.DataFrame:
+    """The variable's column and the group column, ready for summaries and test.
+
+    Checks the column is present (and numeric where the type or ``at_least``
+    needs it) and applies ``at_least``, which also sets the default
+    ``report_level`` of ``spec`` to True.
+    """
+    name = spec["name"]
+    _require_columns(df, [name])
+    work = df[[name, group]].copy()
+    if "at_least" in spec:
+        _require_numeric(df, [name])
+        x = work[name]
+        work[name] = pd.Series(
+            np.where(x.isna(), None, x >= spec["at_least"]),
+            index=work.index,
+            dtype=object,
+        )
+        spec.setdefault("report_level", True)
+    if spec["type"] in ("continuous", "ordinal") and "at_least" not in spec:
+        _require_numeric(df, [name])
+    return work
+
+
+def _level_rows(
+    work: pd.DataFrame,
+    spec: Mapping[str, Any],
+    group: str,
+    order: Sequence[Any] | None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Count rows of a categorical or ordinal variable, and notes on its levels.
+
+    Parameters
+    ----------
+    work : pandas.DataFrame
+        The variable's column and the group column (:func:`_variable_data`).
+    spec : mapping
+        The validated variable spec.
+    group : str
+        Grouping column.
+    order : sequence, optional
+        Group levels in display order.
+
+    Returns
+    -------
+    part : pandas.DataFrame
+        :func:`counts_by_group` rows with ``n_missing`` per group and NaN
+        means.
+    notes : list of str
+        Listed levels not observed, values in unlisted categories, values
+        below the first display bin.
+    """
+    name = spec["name"]
+    notes: list[str] = []
+    if "report_level" in spec:
+        levels = [spec["report_level"]]
+    else:
+        levels = spec.get("levels")
+    bins = spec.get("display_bins")
+    part = counts_by_group(work, name, group, order, levels=levels, bins=bins)
+    observed = set(pd.unique(work[name].dropna()))
+    for lev in levels or []:
+        if lev not in observed:
+            notes.append(f"listed level '{lev}' is not observed")
+    if spec.get("levels") is not None:
+        unlisted = int((~work[name].dropna().isin(list(spec["levels"]))).sum())
+        if unlisted:
+            notes.append(
+                f"{unlisted} value(s) in unlisted categories (included in the test)"
+            )
+    if bins is not None:
+        below = int((work[name].dropna().astype(float) < float(bins[0])).sum())
+        if below:
+            notes.append(f"{below} value(s) below the first display bin")
+    nonmiss = work.dropna(subset=[group])
+    miss = nonmiss.groupby(group, sort=False)[name].apply(
+        lambda s: int(s.isna().sum())
+    )
+    part["n_missing"] = [int(miss.get(g, 0)) for g in part["group"]]
+    for col in ("mean", "sd", "median", "min", "max"):
+        part[col] = math.nan
+    return part, notes
+
+
+def _display_rows(
+    work: pd.DataFrame,
+    spec: Mapping[str, Any],
+    group: str,
+    order: Sequence[Any] | None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Display rows of one variable (columns :data:`DISPLAY_COLUMNS`) and notes.
+
+    Continuous variables get :func:`describe_by_group` rows with NaN counts,
+    the others :func:`_level_rows`.
+    """
+    name = spec["name"]
+    if spec["type"] == "continuous":
+        notes: list[str] = []
+        part = describe_by_group(work, name, group, order)
+        part["level"] = None
+        part["open_ended"] = False
+        part["count"] = math.nan
+        part["proportion"] = math.nan
+    else:
+        part, notes = _level_rows(work, spec, group, order)
+    part["variable"] = name
+    part["key"] = spec["key"]
+    part["label"] = spec["label"]
+    part["type"] = spec["type"]
+    return part[DISPLAY_COLUMNS], notes
+
+
+def _test_row(
+    work: pd.DataFrame,
+    spec: Mapping[str, Any],
+    group: str,
+    order: Sequence[Any] | None,
+    notes: Sequence[str],
+) -> dict[str, Any]:
+    """The between-group test of one variable, as a row of :data:`TEST_COLUMNS`.
+
+    ``notes`` (from the display rows) follow the test's own note.
+    """
+    name, test = spec["name"], spec["test"]
+    if test == "anova":
+        res = anova_oneway(work, name, group, order)
+        df1, df2 = res["df1"], res["df2"]
+    elif test == "kruskal":
+        res = kruskal(work, name, group, order)
+        df1, df2 = res["dof"], math.nan
+    else:
+        res = chi2_independence(work, name, group, order, levels=spec.get("levels"))
+        df1, df2 = res["dof"], math.nan
+    return {
+        "key": spec["key"],
+        "variable": name,
+        "test": test,
+        "statistic": res["statistic_name"],
+        "value": res["statistic"],
+        "df1": df1,
+        "df2": df2,
+        "p_value": res["p_value"],
+        "n": res["n"],
+        "n_missing": res["n_missing"],
+        "note": _join_notes([res["note"], *notes]),
+    }
+
+
 def baseline_table(
     df: pd.DataFrame,
     group: str,
@@ -193,95 +343,16 @@ def baseline_table(
     keys_seen: set[str] = set()
     for position, raw in enumerate(variables):
         spec = _validate_spec(raw, position)
-        name, vtype, test = spec["name"], spec["type"], spec["test"]
         if spec["key"] in keys_seen:
             raise ValueError(
-                f"baseline variable '{name}': key '{spec['key']}' is used twice"
+                f"baseline variable '{spec['name']}': key '{spec['key']}' is used twice"
             )
         keys_seen.add(spec["key"])
-        _require_columns(df, [name])
-        work = df[[name, group]].copy()
-        notes: list[str] = []
-        if "at_least" in spec:
-            _require_numeric(df, [name])
-            x = work[name]
-            work[name] = pd.Series(
-                np.where(x.isna(), None, x >= spec["at_least"]),
-                index=work.index,
-                dtype=object,
-            )
-            spec.setdefault("report_level", True)
-        if vtype in ("continuous", "ordinal") and "at_least" not in spec:
-            _require_numeric(df, [name])
-
-        # ----- display rows
-        if vtype == "continuous":
-            part = describe_by_group(work, name, group, order)
-            part["level"] = None
-            part["open_ended"] = False
-            part["count"] = math.nan
-            part["proportion"] = math.nan
-        else:
-            if "report_level" in spec:
-                levels = [spec["report_level"]]
-            else:
-                levels = spec.get("levels")
-            bins = spec.get("display_bins")
-            part = counts_by_group(work, name, group, order, levels=levels, bins=bins)
-            observed = set(pd.unique(work[name].dropna()))
-            for lev in levels or []:
-                if lev not in observed:
-                    notes.append(f"listed level '{lev}' is not observed")
-            if spec.get("levels") is not None:
-                unlisted = int((~work[name].dropna().isin(list(spec["levels"]))).sum())
-                if unlisted:
-                    notes.append(
-                        f"{unlisted} value(s) in unlisted categories (included in the test)"
-                    )
-            if bins is not None:
-                below = int((work[name].dropna().astype(float) < float(bins[0])).sum())
-                if below:
-                    notes.append(f"{below} value(s) below the first display bin")
-            nonmiss = work.dropna(subset=[group])
-            miss = nonmiss.groupby(group, sort=False)[name].apply(
-                lambda s: int(s.isna().sum())
-            )
-            part["n_missing"] = [int(miss.get(g, 0)) for g in part["group"]]
-            for col in ("mean", "sd", "median", "min", "max"):
-                part[col] = math.nan
-        part["variable"] = name
-        part["key"] = spec["key"]
-        part["label"] = spec["label"]
-        part["type"] = vtype
-        display_parts.append(part[DISPLAY_COLUMNS])
-
-        # ----- test row
-        if test == "none":
-            continue
-        if test == "anova":
-            res = anova_oneway(work, name, group, order)
-            df1, df2 = res["df1"], res["df2"]
-        elif test == "kruskal":
-            res = kruskal(work, name, group, order)
-            df1, df2 = res["dof"], math.nan
-        else:
-            res = chi2_independence(work, name, group, order, levels=spec.get("levels"))
-            df1, df2 = res["dof"], math.nan
-        test_rows.append(
-            {
-                "key": spec["key"],
-                "variable": name,
-                "test": test,
-                "statistic": res["statistic_name"],
-                "value": res["statistic"],
-                "df1": df1,
-                "df2": df2,
-                "p_value": res["p_value"],
-                "n": res["n"],
-                "n_missing": res["n_missing"],
-                "note": _join_notes([res["note"], *notes]),
-            }
-        )
+        work = _variable_data(df, group, spec)
+        part, notes = _display_rows(work, spec, group, order)
+        display_parts.append(part)
+        if spec["test"] != "none":
+            test_rows.append(_test_row(work, spec, group, order, notes))
     display = (
         pd.concat(display_parts, ignore_index=True)
         if display_parts

@@ -134,6 +134,159 @@ def paired_change(
     return out
 
 
+def _check_count_args(
+    df: pd.DataFrame, pre: str, post: str, id_col: str, alpha: float
+) -> None:
+    """Argument checks of :func:`count_change`; raise ValueError on the first failure."""
+    _require_columns(df, [id_col])
+    _require_numeric(df, [pre, post])
+    if not 0 < alpha < 1:
+        raise ValueError("alpha must be between 0 and 1")
+    _require_counts(df, pre)
+    _require_counts(df, post)
+    ids = df[id_col]
+    if ids.isna().any():
+        raise ValueError(
+            f"column '{id_col}' has missing ids: {_positions(ids.isna().to_numpy())}"
+        )
+    if ids.duplicated().any():
+        raise ValueError(
+            f"column '{id_col}' has repeated ids: {_positions(ids.duplicated().to_numpy())}"
+        )
+
+
+def _count_result(
+    x: np.ndarray, y: np.ndarray, n_excluded: int, alpha: float
+) -> dict[str, Any]:
+    """The result dict of :func:`count_change` with the totals filled in.
+
+    Model and exact-test quantities are NaN until computed.
+    """
+    n = int(x.size)
+    total_pre, total_post = int(x.sum()), int(y.sum())
+    nan = math.nan
+    return {
+        "n_persons": n,
+        "n_excluded_missing": n_excluded,
+        "n_unchanged": int((x == y).sum()),
+        "total_pre": total_pre,
+        "total_post": total_post,
+        "ratio_of_sums": total_post / total_pre if total_pre > 0 else nan,
+        "beta": nan,
+        "se_beta": nan,
+        "rate_ratio": nan,
+        "rr_ci_low": nan,
+        "rr_ci_high": nan,
+        "p_value": nan,
+        "pct_change": nan,
+        "pct_reduction": nan,
+        "pct_reduction_ci_low": nan,
+        "pct_reduction_ci_high": nan,
+        "working_correlation": nan,
+        "exact_p_value": nan,
+        "exact_rr_ci_low": nan,
+        "exact_rr_ci_high": nan,
+        "confidence": 1 - alpha,
+        "method": "GEE Poisson, exchangeable working correlation, robust SE; "
+        "exact conditional binomial test",
+        "note": "",
+    }
+
+
+def _exact_rate_test(total_pre: int, total_post: int, alpha: float) -> dict[str, float]:
+    """Exact conditional test for equal rates (``total_pre + total_post > 0``).
+
+    Returns
+    -------
+    dict
+        ``exact_p_value`` (binomial test of ``total_post`` out of the total,
+        probability 0.5), ``exact_rr_ci_low`` and ``exact_rr_ci_high`` (the
+        Clopper-Pearson interval mapped through ``p / (1 - p)``).
+    """
+    total = total_pre + total_post
+    bt = st.binomtest(total_post, total, 0.5)
+    ci = bt.proportion_ci(confidence_level=1 - alpha, method="exact")
+    return {
+        "exact_p_value": float(bt.pvalue),
+        "exact_rr_ci_low": float(ci.low / (1 - ci.low)) if ci.low < 1 else math.inf,
+        "exact_rr_ci_high": (
+            float(ci.high / (1 - ci.high)) if ci.high < 1 else math.inf
+        ),
+    }
+
+
+def _not_fitted_note(n: int, total_pre: int, total_post: int) -> str:
+    """Why the rate-ratio model cannot be fitted, or "" when it can."""
+    if n < 2:
+        return "fewer than two complete pairs; model not fitted"
+    if total_pre == 0 and total_post == 0:
+        return "all counts are zero; rate ratio undefined"
+    if total_pre == 0:
+        return "all pre-period counts are zero; rate ratio undefined"
+    if total_post == 0:
+        return "all post-period counts are zero; rate ratio is zero and the model is not fitted"
+    return ""
+
+
+def _gee_rate_ratio(
+    x: np.ndarray, y: np.ndarray, alpha: float
+) -> tuple[dict[str, float], list[str]]:
+    """Poisson GEE of the counts on period, with robust standard errors.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        Pre and post counts of the complete pairs (at least two, both totals
+        positive).
+    alpha : float
+        Two-sided level for the intervals.
+
+    Returns
+    -------
+    fit : dict
+        ``beta`` to ``working_correlation`` as in :func:`count_change`.
+    notes : list of str
+        Warnings captured during the fit.
+    """
+    import statsmodels.api as sm
+
+    n = int(x.size)
+    endog = np.column_stack(
+        [x, y]
+    ).ravel()  # person-major: pre, post, pre, post, ...
+    period = np.tile([0.0, 1.0], n)
+    groups = np.repeat(np.arange(n), 2)
+    exog = np.column_stack([np.ones(2 * n), period])
+    model = sm.GEE(
+        endog,
+        exog,
+        groups=groups,
+        family=sm.families.Poisson(),
+        cov_struct=sm.cov_struct.Exchangeable(),
+    )
+    res, msgs = _capture(model.fit)
+    beta = float(res.params[1])
+    se = float(res.bse[1])
+    z = st.norm.ppf(1 - alpha / 2)
+    rr, lo, hi = math.exp(beta), math.exp(beta - z * se), math.exp(beta + z * se)
+    fit = {
+        "beta": beta,
+        "se_beta": se,
+        "rate_ratio": rr,
+        "rr_ci_low": lo,
+        "rr_ci_high": hi,
+        "p_value": float(2 * st.norm.sf(abs(beta / se))) if se > 0 else math.nan,
+        "pct_change": (rr - 1) * 100,
+        "pct_reduction": (1 - rr) * 100,
+        "pct_reduction_ci_low": (1 - hi) * 100,
+        "pct_reduction_ci_high": (1 - lo) * 100,
+        "working_correlation": float(
+            np.asarray(model.cov_struct.dep_params).ravel()[0]
+        ),
+    }
+    return fit, msgs
+
+
 def count_change(
     df: pd.DataFrame, pre: str, post: str, id_col: str, alpha: float = 0.05
 ) -> dict[str, Any]:
@@ -183,113 +336,23 @@ def count_change(
         negative or fractional values, ids are missing or repeated, or
         ``alpha`` is not in (0, 1).
     """
-    import statsmodels.api as sm
-
-    _require_columns(df, [id_col])
-    _require_numeric(df, [pre, post])
-    if not 0 < alpha < 1:
-        raise ValueError("alpha must be between 0 and 1")
-    _require_counts(df, pre)
-    _require_counts(df, post)
-    ids = df[id_col]
-    if ids.isna().any():
-        raise ValueError(
-            f"column '{id_col}' has missing ids: {_positions(ids.isna().to_numpy())}"
-        )
-    if ids.duplicated().any():
-        raise ValueError(
-            f"column '{id_col}' has repeated ids: {_positions(ids.duplicated().to_numpy())}"
-        )
+    _check_count_args(df, pre, post, id_col, alpha)
     x = df[pre].to_numpy(dtype=float, na_value=np.nan)
     y = df[post].to_numpy(dtype=float, na_value=np.nan)
     keep = ~np.isnan(x) & ~np.isnan(y)
     x, y = x[keep], y[keep]
-    n = int(x.size)
-    total_pre, total_post = int(x.sum()), int(y.sum())
-    nan = math.nan
-    out: dict[str, Any] = {
-        "n_persons": n,
-        "n_excluded_missing": int((~keep).sum()),
-        "n_unchanged": int((x == y).sum()),
-        "total_pre": total_pre,
-        "total_post": total_post,
-        "ratio_of_sums": total_post / total_pre if total_pre > 0 else nan,
-        "beta": nan,
-        "se_beta": nan,
-        "rate_ratio": nan,
-        "rr_ci_low": nan,
-        "rr_ci_high": nan,
-        "p_value": nan,
-        "pct_change": nan,
-        "pct_reduction": nan,
-        "pct_reduction_ci_low": nan,
-        "pct_reduction_ci_high": nan,
-        "working_correlation": nan,
-        "exact_p_value": nan,
-        "exact_rr_ci_low": nan,
-        "exact_rr_ci_high": nan,
-        "confidence": 1 - alpha,
-        "method": "GEE Poisson, exchangeable working correlation, robust SE; "
-        "exact conditional binomial test",
-        "note": "",
-    }
+    out = _count_result(x, y, int((~keep).sum()), alpha)
+    total_pre, total_post = out["total_pre"], out["total_post"]
     notes: list[str] = []
-    total = total_pre + total_post
     # exact conditional sensitivity analysis
-    if total > 0:
-        bt = st.binomtest(total_post, total, 0.5)
-        ci = bt.proportion_ci(confidence_level=1 - alpha, method="exact")
-        out["exact_p_value"] = float(bt.pvalue)
-        out["exact_rr_ci_low"] = (
-            float(ci.low / (1 - ci.low)) if ci.low < 1 else math.inf
-        )
-        out["exact_rr_ci_high"] = (
-            float(ci.high / (1 - ci.high)) if ci.high < 1 else math.inf
-        )
-    if n < 2:
-        notes.append("fewer than two complete pairs; model not fitted")
-    elif total_pre == 0 and total_post == 0:
-        notes.append("all counts are zero; rate ratio undefined")
-    elif total_pre == 0:
-        notes.append("all pre-period counts are zero; rate ratio undefined")
-    elif total_post == 0:
-        notes.append(
-            "all post-period counts are zero; rate ratio is zero and the model is not fitted"
-        )
+    if total_pre + total_post > 0:
+        out.update(_exact_rate_test(total_pre, total_post, alpha))
+    reason = _not_fitted_note(int(x.size), total_pre, total_post)
+    if reason:
+        notes.append(reason)
     else:
-        endog = np.column_stack(
-            [x, y]
-        ).ravel()  # person-major: pre, post, pre, post, ...
-        period = np.tile([0.0, 1.0], n)
-        groups = np.repeat(np.arange(n), 2)
-        exog = np.column_stack([np.ones(2 * n), period])
-        model = sm.GEE(
-            endog,
-            exog,
-            groups=groups,
-            family=sm.families.Poisson(),
-            cov_struct=sm.cov_struct.Exchangeable(),
-        )
-        res, msgs = _capture(model.fit)
+        fit, msgs = _gee_rate_ratio(x, y, alpha)
         notes.extend(msgs)
-        beta = float(res.params[1])
-        se = float(res.bse[1])
-        z = st.norm.ppf(1 - alpha / 2)
-        rr, lo, hi = math.exp(beta), math.exp(beta - z * se), math.exp(beta + z * se)
-        out.update(
-            beta=beta,
-            se_beta=se,
-            rate_ratio=rr,
-            rr_ci_low=lo,
-            rr_ci_high=hi,
-            p_value=float(2 * st.norm.sf(abs(beta / se))) if se > 0 else nan,
-            pct_change=(rr - 1) * 100,
-            pct_reduction=(1 - rr) * 100,
-            pct_reduction_ci_low=(1 - hi) * 100,
-            pct_reduction_ci_high=(1 - lo) * 100,
-            working_correlation=float(
-                np.asarray(model.cov_struct.dep_params).ravel()[0]
-            ),
-        )
+        out.update(fit)
     out["note"] = _join_notes(notes)
     return out

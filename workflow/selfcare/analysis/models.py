@@ -215,6 +215,200 @@ def _term(col: str, categorical: bool) -> str:
     return f"C({base})" if categorical else base
 
 
+def _check_ancova_args(
+    df: pd.DataFrame,
+    cols: Sequence[str],
+    exposure: str,
+    covariates: Sequence[str],
+    categorical: Sequence[str],
+) -> None:
+    """Argument checks of :func:`fit_ancova`; raise ValueError on the first failure.
+
+    ``cols`` are the outcome, baseline, exposure and covariate columns.
+    """
+    _require_columns(df, cols)
+    for c in categorical:
+        if c not in (exposure, *covariates):
+            raise ValueError(
+                f"categorical column '{c}' is not the exposure or a covariate"
+            )
+    _require_numeric(df, [c for c in cols if c not in categorical])
+    if len(set(cols)) != len(cols):
+        raise ValueError(
+            "outcome, baseline, exposure and covariates must be distinct columns"
+        )
+
+
+def _ancova_formulas(
+    outcome_fu: str,
+    outcome_bl: str,
+    exposure: str,
+    covariates: Sequence[str],
+    categorical: Sequence[str],
+) -> tuple[str, str, str]:
+    """Formulas of the ANCOVA with and without the exposure.
+
+    Returns
+    -------
+    tuple of str
+        The full formula ``fu ~ bl + exposure + covariates``, the reduced one
+        without the exposure, and the exposure's term.
+    """
+    exp_term = _term(exposure, exposure in categorical)
+    rhs_rest = [_term(outcome_bl, False)] + [
+        _term(c, c in categorical) for c in covariates
+    ]
+    formula = f"{_term(outcome_fu, False)} ~ " + " + ".join(
+        [rhs_rest[0], exp_term, *rhs_rest[1:]]
+    )
+    reduced = f"{_term(outcome_fu, False)} ~ " + " + ".join(rhs_rest)
+    return formula, reduced, exp_term
+
+
+def _exposure_test(
+    data: pd.DataFrame,
+    formula: str,
+    reduced: str,
+    exposure: str,
+    exp_term: str,
+    tidy: pd.DataFrame,
+) -> dict[str, Any]:
+    """F test of the exposure, comparing the full and the reduced model.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Complete cases on the model columns.
+    formula, reduced : str
+        Formulas with and without the exposure (:func:`_ancova_formulas`).
+    exposure, exp_term : str
+        Exposure column and its term in ``formula``.
+    tidy : pandas.DataFrame
+        Coefficients of the full model (:func:`fit_ols`).
+
+    Returns
+    -------
+    dict
+        ``exposure`` to ``exposure_t_squared`` as in :func:`fit_ancova`.
+    """
+    import statsmodels.formula.api as smf
+
+    try:
+        full = smf.ols(formula, data=data).fit()
+        red = smf.ols(reduced, data=data).fit()
+    except Exception as exc:
+        raise _fit_errors(exc, formula) from None
+    f_val, p_val, df_diff = full.compare_f_test(red)
+    out: dict[str, Any] = {
+        "exposure": exposure,
+        "exposure_levels": int(data[exposure].nunique()),
+        "exposure_F": float(f_val),
+        "exposure_df1": float(df_diff),
+        "exposure_df2": float(full.df_resid),
+        "exposure_p": float(p_val),
+        "exposure_t": math.nan,
+        "exposure_t_squared": math.nan,
+    }
+    exp_rows = [
+        t for t in tidy["term"] if t == exp_term or t.startswith(exp_term + "[")
+    ]
+    if len(exp_rows) == 1 and df_diff == 1:
+        t_val = float(tidy.loc[tidy["term"] == exp_rows[0], "statistic"].iloc[0])
+        out["exposure_t"] = t_val
+        out["exposure_t_squared"] = t_val**2
+    return out
+
+
+def _pingouin_data(
+    data: pd.DataFrame, covariates: Sequence[str], categorical: Sequence[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The data with numeric covariates for :func:`pingouin.ancova`.
+
+    pingouin takes numeric covariates only: categorical covariates enter as
+    0/1 indicator columns (first level as reference), which spans the same
+    model as C(x) in the formula.
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        A copy of ``data`` with the indicator columns appended.
+    covars : list of str
+        The covariate columns to give pingouin.
+    """
+    data = data.copy()
+    pg_covars: list[str] = []
+    for c in covariates:
+        if c in categorical:
+            dummies = pd.get_dummies(data[c].astype(str), prefix=f"_pg_{c}", drop_first=True, dtype=float)
+            data = pd.concat([data, dummies], axis=1)
+            pg_covars += list(dummies.columns)
+        else:
+            pg_covars.append(c)
+    return data, pg_covars
+
+
+def _pingouin_check(
+    data: pd.DataFrame,
+    outcome_fu: str,
+    outcome_bl: str,
+    exposure: str,
+    covariates: Sequence[str],
+    categorical: Sequence[str],
+    test: dict[str, Any],
+) -> dict[str, Any]:
+    """Cross-check of the exposure F test with :func:`pingouin.ancova`.
+
+    ``data`` are the complete cases, ``test`` our exposure test
+    (:func:`_exposure_test`); the other arguments are as in
+    :func:`fit_ancova`. Returns the ``pingouin_*`` and ``abs_diff_*`` entries
+    of its info: NaN, with the reason in ``pingouin_note``, when the check is
+    not applicable or fails.
+    """
+    data, pg_covars = _pingouin_data(data, covariates, categorical)
+    levels = test["exposure_levels"]
+    applicable = levels == 2 or (exposure in categorical and levels >= 2)
+    out: dict[str, Any] = {
+        "pingouin_applicable": applicable,
+        "pingouin_F": math.nan,
+        "pingouin_p": math.nan,
+        "abs_diff_F": math.nan,
+        "abs_diff_p": math.nan,
+        "pingouin_note": "",
+    }
+    if not applicable:
+        out["pingouin_note"] = "not applicable: pingouin needs a grouping exposure"
+        return out
+    import pingouin as pg
+
+    try:
+        aov, msgs = _capture(
+            pg.ancova,
+            data=data,
+            dv=outcome_fu,
+            between=exposure,
+            covar=[outcome_bl, *pg_covars],
+        )
+    except Exception as exc:
+        out["pingouin_note"] = f"pingouin failed ({type(exc).__name__})"
+        return out
+    p_col = "p_unc" if "p_unc" in aov.columns else "p-unc"
+    row = aov.loc[aov["Source"] == exposure]
+    if row.empty:
+        out["pingouin_note"] = "pingouin returned no row for the exposure"
+        return out
+    pf, pp = float(row["F"].iloc[0]), float(row[p_col].iloc[0])
+    out.update(
+        pingouin_F=pf,
+        pingouin_p=pp,
+        abs_diff_F=abs(pf - test["exposure_F"]),
+        abs_diff_p=abs(pp - test["exposure_p"]),
+        pingouin_note=_join_notes(
+            m for m in msgs if "Pandas4Warning" not in m and "FutureWarning" not in m
+        ),
+    )
+    return out
+
+
 def fit_ancova(
     df: pd.DataFrame,
     outcome_fu: str,
@@ -271,114 +465,25 @@ def fit_ancova(
         name in ``categorical`` is not a model column, or there are no
         complete cases.
     """
-    import statsmodels.formula.api as smf
-
     covariates = list(covariates)
     categorical = list(categorical)
     cols = [outcome_fu, outcome_bl, exposure, *covariates]
-    _require_columns(df, cols)
-    for c in categorical:
-        if c not in (exposure, *covariates):
-            raise ValueError(
-                f"categorical column '{c}' is not the exposure or a covariate"
-            )
-    _require_numeric(df, [c for c in cols if c not in categorical])
-    if len(set(cols)) != len(cols):
-        raise ValueError(
-            "outcome, baseline, exposure and covariates must be distinct columns"
-        )
+    _check_ancova_args(df, cols, exposure, covariates, categorical)
     data = df[cols].dropna()
     n = len(data)
     if n == 0:
         raise ValueError(f"ANCOVA of '{outcome_fu}': no complete cases")
-    exp_term = _term(exposure, exposure in categorical)
-    rhs_rest = [_term(outcome_bl, False)] + [
-        _term(c, c in categorical) for c in covariates
-    ]
-    formula = f"{_term(outcome_fu, False)} ~ " + " + ".join(
-        [rhs_rest[0], exp_term, *rhs_rest[1:]]
+    formula, reduced, exp_term = _ancova_formulas(
+        outcome_fu, outcome_bl, exposure, covariates, categorical
     )
-    reduced = f"{_term(outcome_fu, False)} ~ " + " + ".join(rhs_rest)
     tidy, info = fit_ols(data, formula, alpha=alpha)
     info["n_dropped"] = int(len(df) - n)
-    try:
-        full = smf.ols(formula, data=data).fit()
-        red = smf.ols(reduced, data=data).fit()
-    except Exception as exc:
-        raise _fit_errors(exc, formula) from None
-    f_val, p_val, df_diff = full.compare_f_test(red)
-    levels = int(data[exposure].nunique())
+    test = _exposure_test(data, formula, reduced, exposure, exp_term, tidy)
+    info.update(test)
     info.update(
-        exposure=exposure,
-        exposure_levels=levels,
-        exposure_F=float(f_val),
-        exposure_df1=float(df_diff),
-        exposure_df2=float(full.df_resid),
-        exposure_p=float(p_val),
-        exposure_t=math.nan,
-        exposure_t_squared=math.nan,
-    )
-    exp_rows = [
-        t for t in tidy["term"] if t == exp_term or t.startswith(exp_term + "[")
-    ]
-    if len(exp_rows) == 1 and df_diff == 1:
-        t_val = float(tidy.loc[tidy["term"] == exp_rows[0], "statistic"].iloc[0])
-        info["exposure_t"] = t_val
-        info["exposure_t_squared"] = t_val**2
-
-    # pingouin takes numeric covariates only: categorical covariates enter as
-    # 0/1 indicator columns (first level as reference), which spans the same
-    # model as C(x) in the formula.
-    data = data.copy()
-    pg_covars: list[str] = []
-    for c in covariates:
-        if c in categorical:
-            dummies = pd.get_dummies(data[c].astype(str), prefix=f"_pg_{c}", drop_first=True, dtype=float)
-            data = pd.concat([data, dummies], axis=1)
-            pg_covars += list(dummies.columns)
-        else:
-            pg_covars.append(c)
-    applicable = levels == 2 or (exposure in categorical and levels >= 2)
-    info.update(
-        pingouin_applicable=applicable,
-        pingouin_F=math.nan,
-        pingouin_p=math.nan,
-        abs_diff_F=math.nan,
-        abs_diff_p=math.nan,
-        pingouin_note="",
-    )
-    if not applicable:
-        info["pingouin_note"] = (
-            "not applicable: pingouin needs a grouping exposure"
+        _pingouin_check(
+            data, outcome_fu, outcome_bl, exposure, covariates, categorical, test
         )
-        return tidy, info
-    import pingouin as pg
-
-    try:
-        aov, msgs = _capture(
-            pg.ancova,
-            data=data,
-            dv=outcome_fu,
-            between=exposure,
-            covar=[outcome_bl, *pg_covars],
-        )
-    except Exception as exc:
-        info["pingouin_note"] = f"pingouin failed ({type(exc).__name__})"
-        return tidy, info
-    p_col = "p_unc" if "p_unc" in aov.columns else "p-unc"
-    row = aov.loc[aov["Source"] == exposure]
-    if row.empty:
-        info["pingouin_note"] = "pingouin returned no row for the exposure"
-        return tidy, info
-    pf, pp = float(row["F"].iloc[0]), float(row[p_col].iloc[0])
-    info.update(
-        pingouin_F=pf,
-        pingouin_p=pp,
-        abs_diff_F=abs(pf - info["exposure_F"]),
-        abs_diff_p=abs(pp - info["exposure_p"]),
-        pingouin_note=_join_notes(
-            m for m in msgs if "Pandas4Warning" not in m and "FutureWarning" not in m
-        ),
     )
     return tidy, info
 
