@@ -17,6 +17,11 @@ rule analysis_dataset:
         dataset=DATASET,
     log:
         "results/logs/analysis_dataset.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         analysis=dataset_params(),
     script:
@@ -35,6 +40,11 @@ rule baseline_table:
         numbers="results/numbers/table1.json",
     log:
         "results/logs/baseline_table.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         analysis=analysis_params("baseline_table"),
         formatting=config["formatting"],
@@ -53,6 +63,11 @@ rule participant_flow:
         numbers="results/numbers/flow.json",
     log:
         "results/logs/participant_flow.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         analysis=analysis_params("outcomes"),
         formatting=config["formatting"],
@@ -71,6 +86,11 @@ rule change_by_site:
         "results/logs/change_by_site_{site}.log",
     wildcard_constraints:
         site="LO|SO|NO",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         analysis=analysis_params("outcomes", "alpha", "wilcoxon_zero_method"),
         formatting=config["formatting"],
@@ -87,6 +107,11 @@ rule change_summary:
         numbers="results/numbers/change_summary.json",
     log:
         "results/logs/change_summary.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         analysis=analysis_params("alpha"),
         formatting=config["formatting"],
@@ -105,6 +130,11 @@ rule service_use_by_site:
         "results/logs/service_use_by_site_{site}.log",
     wildcard_constraints:
         site="LO|SO|NO",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         analysis=analysis_params("service_use", "alpha"),
         formatting=config["formatting"],
@@ -122,6 +152,11 @@ rule ancova:
         numbers="results/numbers/ancova.json",
     log:
         "results/logs/ancova.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         analysis=analysis_params("ancova", "alpha"),
         formatting=config["formatting"],
@@ -138,6 +173,11 @@ rule satisfaction_model:
         numbers="results/numbers/satisfaction.json",
     log:
         "results/logs/satisfaction_model.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         analysis=analysis_params("satisfaction", "alpha"),
         formatting=config["formatting"],
@@ -154,6 +194,11 @@ rule engagement_model:
         numbers="results/numbers/engagement.json",
     log:
         "results/logs/engagement_model.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         analysis=analysis_params("engagement", "alpha"),
         formatting=config["formatting"],

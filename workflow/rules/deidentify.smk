@@ -30,6 +30,11 @@ rule deidentify:
         report="results/deid/deid_report.json",
     log:
         "results/logs/deidentify.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=2048,
     params:
         cfg=config["deidentify"],
         tables=DEID_TABLES,

@@ -39,6 +39,11 @@ rule figures:
         manifest="results/figures/figures.json",
     log:
         "results/logs/figures.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         names=FIGURES,
         script=wf("workflow/scripts/figures.py"),
@@ -57,6 +62,11 @@ rule config_numbers:
         numbers="results/numbers/config.json",
     log:
         "results/logs/config_numbers.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         config=config,
     script:
@@ -75,6 +85,11 @@ rule collect_numbers:
         table="results/provenance/numbers.csv",
     log:
         "results/logs/collect_numbers.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         formatting=config["formatting"],
         rule_scripts=lambda w: rule_scripts(),
@@ -109,6 +124,11 @@ rule tables:
         directory("results/manuscript/tables"),
     log:
         "results/logs/tables.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         formatting=config["formatting"],
     script:
@@ -131,6 +151,11 @@ rule render_manuscript:
         info="results/report/render_info.json",
     log:
         "results/logs/render_manuscript.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=2048,
     script:
         "../scripts/render_manuscript.py"
 
@@ -149,6 +174,11 @@ rule trace_check:
         trace="results/report/trace.csv",
     log:
         "results/logs/trace_check.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     script:
         "../scripts/trace_check.py"
 
@@ -175,6 +205,11 @@ rule leak_check:
         report="results/checks/leak_check.json",
     log:
         "results/logs/leak_check.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=2048,
     params:
         ignore_words=config["deidentify"]["leak_ignore_words"],
     script:
@@ -190,5 +225,10 @@ rule number_changes:
         changes="results/report/number_changes.csv",
     log:
         "results/logs/number_changes.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     script:
         "../scripts/number_changes.py"

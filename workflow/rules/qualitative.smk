@@ -21,6 +21,11 @@ rule qualitative:
         numbers="results/numbers/qualitative.json",
     log:
         "results/logs/qualitative.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         qualitative=config["qualitative"],
         formatting=config["formatting"],
@@ -40,6 +45,11 @@ rule survey:
         numbers="results/numbers/survey.json",
     log:
         "results/logs/survey.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         invited=config["survey"]["invited"],
         formatting=config["formatting"],

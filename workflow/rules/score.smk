@@ -16,6 +16,11 @@ rule score_measures:
     wildcard_constraints:
         timepoint="baseline|followup",
         site="LO|SO|NO",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     script:
         "../scripts/score_measures.py"
 
@@ -30,6 +35,11 @@ rule merge_scores:
         scores="results/scores/scores.csv",
     log:
         "results/logs/merge_scores.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     script:
         "../scripts/merge_tables.py"
 
@@ -48,6 +58,11 @@ rule reliability:
         "results/logs/reliability_{timepoint}.log",
     wildcard_constraints:
         timepoint="baseline|followup",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     params:
         formatting=config["formatting"],
     script:

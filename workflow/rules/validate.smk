@@ -11,5 +11,10 @@ rule validate_raw:
         report="results/validation/validation_report.json",
     log:
         "results/logs/validate_raw.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
     script:
         "../scripts/validate_raw.py"
