@@ -8,6 +8,7 @@ figures, tables, rendering and the checks of the report.
 * :mod:`selfcare.report.figures` and :mod:`selfcare.report.tables`: one module
   per group of figures or tables;
 * :mod:`~selfcare.report.markdown`: ``var`` and ``include`` shortcodes;
+  :mod:`~selfcare.report.staging`: the manuscript source staged and checked;
   :mod:`~selfcare.report.render`: Quarto, or pandoc + Typst;
 * :mod:`~selfcare.report.trace`: the trace check; :mod:`~selfcare.report.changes`:
   numbers changed since the accepted version.

@@ -658,6 +658,117 @@ def _level_label(level: Any, open_ended: bool, c: Mapping[str, Any]) -> str:
     return text + ("+" if open_ended else "")
 
 
+_BASELINE_DISPLAY_COLUMNS = (
+    "variable",
+    "label",
+    "type",
+    "level",
+    "open_ended",
+    "group",
+    "count",
+    "mean",
+    "sd",
+    "min",
+    "max",
+)
+_BASELINE_TEST_COLUMNS = ("variable", "statistic", "value", "df1", "df2", "p_value")
+
+
+def _check_baseline_frames(display: pd.DataFrame, tests: pd.DataFrame) -> None:
+    """Raise ``ValueError`` naming the first required column that is missing."""
+    for frame, need, what in (
+        (display, _BASELINE_DISPLAY_COLUMNS, "display"),
+        (tests, _BASELINE_TEST_COLUMNS, "tests"),
+    ):
+        for col in need:
+            if col not in frame.columns:
+                raise ValueError(f"baseline {what} frame has no column '{col}'")
+
+
+def _baseline_test_text(
+    tests: pd.DataFrame, stat_decimals: int, c: Mapping[str, Any]
+) -> dict[Any, str]:
+    """Statistic, degrees of freedom and p-value of each tested variable, as text."""
+    test_text: dict[Any, str] = {}
+    for _, t in tests.iterrows():
+        dof = [t["df1"]] if is_missing(t["df2"]) else [t["df1"], t["df2"]]
+        test_text[t["variable"]] = (
+            f"{fmt_stat(str(t['statistic']), t['value'], dof, stat_decimals, c)}, {fmt_p(t['p_value'], c)}"
+        )
+    return test_text
+
+
+def _continuous_rows(
+    variable: Any,
+    label: Any,
+    part: pd.DataFrame,
+    groups: Sequence[Any],
+    group_cols: Sequence[str],
+    decimals: int,
+    show_range: bool,
+    range_decimals: int,
+    c: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """The "mean (SD)" row of a continuous variable and, with ``show_range``,
+    its "range" row."""
+    by_g = {
+        g: part[part["group"] == g].iloc[0]
+        for g in groups
+        if (part["group"] == g).any()
+    }
+    row = {"variable": variable, "label": label, "row": "mean (SD)"}
+    for g, gc in zip(groups, group_cols):
+        r = by_g.get(g)
+        row[gc] = (
+            c["missing"]
+            if r is None
+            else fmt_mean_sd(r["mean"], r["sd"], decimals, c)
+        )
+    var_rows = [row]
+    if show_range:
+        row = {"variable": variable, "label": label, "row": "range"}
+        for g, gc in zip(groups, group_cols):
+            r = by_g.get(g)
+            row[gc] = (
+                c["missing"]
+                if r is None
+                else fmt_range(r["min"], r["max"], range_decimals, c)
+            )
+        var_rows.append(row)
+    return var_rows
+
+
+def _category_rows(
+    variable: Any,
+    label: Any,
+    part: pd.DataFrame,
+    groups: Sequence[Any],
+    group_cols: Sequence[str],
+    c: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """One count row per level of a categorical or ordinal variable (a single
+    level is labelled with the variable's label)."""
+    var_rows = []
+    level_keys = list(dict.fromkeys(zip(part["level"], part["open_ended"])))
+    for level, open_ended in level_keys:
+        sub = part[
+            (part["level"] == level) & (part["open_ended"] == open_ended)
+        ]
+        name = (
+            label
+            if len(level_keys) == 1
+            else _level_label(level, bool(open_ended), c)
+        )
+        row = {"variable": variable, "label": label, "row": name}
+        for g, gc in zip(groups, group_cols):
+            r = sub[sub["group"] == g]
+            row[gc] = (
+                c["missing"] if r.empty else fmt_int(r["count"].iloc[0], c)
+            )
+        var_rows.append(row)
+    return var_rows
+
+
 def format_baseline_table(
     display: pd.DataFrame,
     tests: pd.DataFrame,
@@ -702,82 +813,31 @@ def format_baseline_table(
         If a required column is missing from ``display`` or ``tests``.
     """
     c = format_config(cfg)
-    need_d = [
-        "variable",
-        "label",
-        "type",
-        "level",
-        "open_ended",
-        "group",
-        "count",
-        "mean",
-        "sd",
-        "min",
-        "max",
-    ]
-    need_t = ["variable", "statistic", "value", "df1", "df2", "p_value"]
-    for frame, need, what in ((display, need_d, "display"), (tests, need_t, "tests")):
-        for col in need:
-            if col not in frame.columns:
-                raise ValueError(f"baseline {what} frame has no column '{col}'")
+    _check_baseline_frames(display, tests)
     rdec = decimals if range_decimals is None else range_decimals
     groups = list(pd.unique(display["group"]))
     group_cols = [str(g) for g in groups]
-    test_text: dict[Any, str] = {}
-    for _, t in tests.iterrows():
-        dof = [t["df1"]] if is_missing(t["df2"]) else [t["df1"], t["df2"]]
-        test_text[t["variable"]] = (
-            f"{fmt_stat(str(t['statistic']), t['value'], dof, stat_decimals, c)}, {fmt_p(t['p_value'], c)}"
-        )
+    test_text = _baseline_test_text(tests, stat_decimals, c)
     rows: list[dict[str, Any]] = []
     for variable in pd.unique(display["variable"]):
         part = display[display["variable"] == variable]
         first = part.iloc[0]
-        label = first["label"]
-        var_rows: list[dict[str, Any]] = []
         if first["type"] == "continuous":
-            by_g = {
-                g: part[part["group"] == g].iloc[0]
-                for g in groups
-                if (part["group"] == g).any()
-            }
-            row = {"variable": variable, "label": label, "row": "mean (SD)"}
-            for g, gc in zip(groups, group_cols):
-                r = by_g.get(g)
-                row[gc] = (
-                    c["missing"]
-                    if r is None
-                    else fmt_mean_sd(r["mean"], r["sd"], decimals, c)
-                )
-            var_rows.append(row)
-            if show_range:
-                row = {"variable": variable, "label": label, "row": "range"}
-                for g, gc in zip(groups, group_cols):
-                    r = by_g.get(g)
-                    row[gc] = (
-                        c["missing"]
-                        if r is None
-                        else fmt_range(r["min"], r["max"], rdec, c)
-                    )
-                var_rows.append(row)
+            var_rows = _continuous_rows(
+                variable,
+                first["label"],
+                part,
+                groups,
+                group_cols,
+                decimals,
+                show_range,
+                rdec,
+                c,
+            )
         else:
-            level_keys = list(dict.fromkeys(zip(part["level"], part["open_ended"])))
-            for level, open_ended in level_keys:
-                sub = part[
-                    (part["level"] == level) & (part["open_ended"] == open_ended)
-                ]
-                name = (
-                    label
-                    if len(level_keys) == 1
-                    else _level_label(level, bool(open_ended), c)
-                )
-                row = {"variable": variable, "label": label, "row": name}
-                for g, gc in zip(groups, group_cols):
-                    r = sub[sub["group"] == g]
-                    row[gc] = (
-                        c["missing"] if r.empty else fmt_int(r["count"].iloc[0], c)
-                    )
-                var_rows.append(row)
+            var_rows = _category_rows(
+                variable, first["label"], part, groups, group_cols, c
+            )
         for i, row in enumerate(var_rows):
             row["test"] = test_text.get(variable, "") if i == 0 else ""
         rows.extend(var_rows)

@@ -112,6 +112,146 @@ def _forest_panel(
     ax.set_xlabel(xlabel, fontsize=STYLE["small_font_size"])
 
 
+def _forest_data(
+    ancova: pd.DataFrame,
+    satisfaction: pd.DataFrame,
+    engagement: pd.DataFrame,
+    exposure: str,
+    predictor: str,
+    predictors: Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The rows of the three models to draw, checked and in display order.
+
+    Parameters
+    ----------
+    ancova, satisfaction, engagement : pandas.DataFrame
+        The model tables of :func:`forest_figure`.
+    exposure, predictor : str
+        Term of the ANCOVA and of the satisfaction model.
+    predictors : sequence of str
+        Terms of the engagement model, in display order.
+
+    Returns
+    -------
+    anc, sat, eng : pandas.DataFrame
+        The ANCOVA rows of ``exposure`` (known outcomes first), the first
+        satisfaction row of ``predictor``, and one engagement row per term of
+        ``predictors`` that is present; each may be empty.
+    """
+    anc = _rows(ancova, "term", [exposure], ["estimate", "ci_low", "ci_high", "p_value"], "forest_figure(ancova)")
+    if not anc.empty:
+        _require(anc, ["outcome"], "forest_figure(ancova)")
+        anc = anc.assign(outcome=_text(anc["outcome"]))
+        order = _ordered(anc["outcome"], list(OUTCOME_LABELS))
+        anc = anc.set_index("outcome").loc[order].reset_index()
+    sat = _rows(
+        satisfaction, "term", [predictor], ["estimate", "ci_low", "ci_high", "p_value"], "forest_figure(satisfaction)"
+    ).head(1)
+    eng = _rows(
+        engagement,
+        "term",
+        predictors,
+        ["odds_ratio", "or_ci_low", "or_ci_high", "p_value"],
+        "forest_figure(engagement)",
+    )
+    if not eng.empty:
+        eng = eng.drop_duplicates("term").set_index("term").loc[[t for t in predictors if t in set(eng["term"])]]
+        eng = eng.reset_index()
+    return anc, sat, eng
+
+
+def _forest_specs(
+    anc: pd.DataFrame,
+    sat: pd.DataFrame,
+    eng: pd.DataFrame,
+    exposure: str,
+    predictor: str,
+    labels: Mapping[str, str],
+) -> list[tuple[str, pd.DataFrame, list[str], tuple[str, str, str], float, bool, str, str]]:
+    """What each of the three panels shows.
+
+    Returns
+    -------
+    list of tuple
+        Per panel: title, rows, row labels, the estimate and interval
+        columns, reference value, log axis, axis label and the statistic's
+        symbol.
+    """
+    exp_label = _term_label(exposure)
+    pred_label = _term_label(predictor)
+    return [
+        (
+            f"A  {exp_label}: 9-month outcome (ANCOVA)",
+            anc,
+            [labels.get(o, _outcome_name(o)) for o in anc.get("outcome", [])],
+            ("estimate", "ci_low", "ci_high"),
+            0.0,
+            False,
+            "Adjusted difference (outcome units)",
+            "B",
+        ),
+        (
+            f"B  Satisfaction at 9 months: {pred_label.lower()} (linear regression)",
+            sat,
+            [pred_label] if not sat.empty else [],
+            ("estimate", "ci_low", "ci_high"),
+            0.0,
+            False,
+            "Regression coefficient (per point)",
+            "B",
+        ),
+        (
+            "C  Staying engaged (logistic regression)",
+            eng,
+            [_term_label(t) for t in eng.get("term", [])],
+            ("odds_ratio", "or_ci_low", "or_ci_high"),
+            1.0,
+            True,
+            "Odds ratio per point (log scale)",
+            "OR",
+        ),
+    ]
+
+
+def _est_text(stat: str, v: float, lo: float, hi: float) -> str:
+    """An estimate with its interval for the alternative text, e.g. ``"B 1.2, 95% CI 0.3 to 2.1"``."""
+    if _missing(v):
+        return "not estimated"
+    ci = f", 95% CI {_fmt(lo)} to {_fmt(hi)}" if not (_missing(lo) or _missing(hi)) else ""
+    return f"{stat} {_fmt(v)}{ci}"
+
+
+def _forest_alt(
+    title: str,
+    anc: pd.DataFrame,
+    sat: pd.DataFrame,
+    eng: pd.DataFrame,
+    exposure: str,
+    predictor: str,
+    labels: Mapping[str, str],
+) -> str:
+    """Alternative text: the estimates of the three models with their intervals."""
+    parts = []
+    if not anc.empty:
+        items = [
+            f"{labels.get(r['outcome'], _outcome_name(r['outcome'])).lower()} "
+            f"({_est_text('B', r['estimate'], r['ci_low'], r['ci_high'])})"
+            for _, r in anc.iterrows()
+        ]
+        parts.append(f"{_term_label(exposure).lower()} and 9-month {_series_phrase(items)}")
+    if not sat.empty:
+        r = sat.iloc[0]
+        est = _est_text("B", r["estimate"], r["ci_low"], r["ci_high"])
+        parts.append(f"{_term_label(predictor).lower()} and satisfaction ({est})")
+    if not eng.empty:
+        items = [
+            f"{_term_label(r['term']).lower()} ({_est_text('OR', r['odds_ratio'], r['or_ci_low'], r['or_ci_high'])})"
+            for _, r in eng.iterrows()
+        ]
+        parts.append(f"odds ratios of staying engaged for {_series_phrase(items)}")
+    return f"{title} with 95% confidence intervals: {'; '.join(parts)}."
+
+
 @_styled
 def forest_figure(
     ancova: pd.DataFrame,
@@ -151,26 +291,7 @@ def forest_figure(
     alt_text : str
         The estimates with their intervals.
     """
-    predictors = list(predictors)
-    anc = _rows(ancova, "term", [exposure], ["estimate", "ci_low", "ci_high", "p_value"], "forest_figure(ancova)")
-    if not anc.empty:
-        _require(anc, ["outcome"], "forest_figure(ancova)")
-        anc = anc.assign(outcome=_text(anc["outcome"]))
-        order = _ordered(anc["outcome"], list(OUTCOME_LABELS))
-        anc = anc.set_index("outcome").loc[order].reset_index()
-    sat = _rows(
-        satisfaction, "term", [predictor], ["estimate", "ci_low", "ci_high", "p_value"], "forest_figure(satisfaction)"
-    ).head(1)
-    eng = _rows(
-        engagement,
-        "term",
-        predictors,
-        ["odds_ratio", "or_ci_low", "or_ci_high", "p_value"],
-        "forest_figure(engagement)",
-    )
-    if not eng.empty:
-        eng = eng.drop_duplicates("term").set_index("term").loc[[t for t in predictors if t in set(eng["term"])]]
-        eng = eng.reset_index()
+    anc, sat, eng = _forest_data(ancova, satisfaction, engagement, exposure, predictor, list(predictors))
     labels = {**OUTCOME_LABELS, **(outcome_labels or {})}
     title = "Forest plot of the regression models"
     if anc.empty and sat.empty and eng.empty:
@@ -179,44 +300,8 @@ def forest_figure(
     heights = [max(len(anc), 1) + 1.6, max(len(sat), 1) + 1.6, max(len(eng), 1) + 1.6]
     fig = _new_figure(0.35 + 0.26 * sum(heights))
     axes = fig.subplots(3, 1, gridspec_kw={"height_ratios": heights})
-    exp_label = _term_label(exposure)
-    pred_label = _term_label(predictor)
-    panels = [
-        (
-            axes[0],
-            f"A  {exp_label}: 9-month outcome (ANCOVA)",
-            anc,
-            [labels.get(o, _outcome_name(o)) for o in anc.get("outcome", [])],
-            ("estimate", "ci_low", "ci_high"),
-            0.0,
-            False,
-            "Adjusted difference (outcome units)",
-            "B",
-        ),
-        (
-            axes[1],
-            f"B  Satisfaction at 9 months: {pred_label.lower()} (linear regression)",
-            sat,
-            [pred_label] if not sat.empty else [],
-            ("estimate", "ci_low", "ci_high"),
-            0.0,
-            False,
-            "Regression coefficient (per point)",
-            "B",
-        ),
-        (
-            axes[2],
-            "C  Staying engaged (logistic regression)",
-            eng,
-            [_term_label(t) for t in eng.get("term", [])],
-            ("odds_ratio", "or_ci_low", "or_ci_high"),
-            1.0,
-            True,
-            "Odds ratio per point (log scale)",
-            "OR",
-        ),
-    ]
-    for ax, head, data, row_labels, cols, ref, log, xlabel, stat in panels:
+    specs = _forest_specs(anc, sat, eng, exposure, predictor, labels)
+    for ax, (head, data, row_labels, cols, ref, log, xlabel, stat) in zip(axes, specs):
         ax.set_title(head, fontsize=STYLE["small_font_size"] + 0.5)
         if data.empty:
             _no_data(ax)
@@ -234,29 +319,4 @@ def forest_figure(
             stat,
         )
     png = png_bytes(fig)
-
-    def est(stat: str, v: float, lo: float, hi: float) -> str:
-        if _missing(v):
-            return "not estimated"
-        ci = f", 95% CI {_fmt(lo)} to {_fmt(hi)}" if not (_missing(lo) or _missing(hi)) else ""
-        return f"{stat} {_fmt(v)}{ci}"
-
-    parts = []
-    if not anc.empty:
-        items = [
-            f"{labels.get(r['outcome'], _outcome_name(r['outcome'])).lower()} "
-            f"({est('B', r['estimate'], r['ci_low'], r['ci_high'])})"
-            for _, r in anc.iterrows()
-        ]
-        parts.append(f"{exp_label.lower()} and 9-month {_series_phrase(items)}")
-    if not sat.empty:
-        r = sat.iloc[0]
-        parts.append(f"{pred_label.lower()} and satisfaction ({est('B', r['estimate'], r['ci_low'], r['ci_high'])})")
-    if not eng.empty:
-        items = [
-            f"{_term_label(r['term']).lower()} ({est('OR', r['odds_ratio'], r['or_ci_low'], r['or_ci_high'])})"
-            for _, r in eng.iterrows()
-        ]
-        parts.append(f"odds ratios of staying engaged for {_series_phrase(items)}")
-    alt = f"{title} with 95% confidence intervals: {'; '.join(parts)}."
-    return png, alt
+    return png, _forest_alt(title, anc, sat, eng, exposure, predictor, labels)

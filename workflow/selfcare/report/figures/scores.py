@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,91 @@ __all__ = [
 _SCORE_COLUMNS = ("pid", "site", "timepoint", "measure", "scale", "score", "primary")
 
 
+def _score_data(scores: pd.DataFrame, labels: Mapping[str, str]) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Check and coerce the scores and keep the primary scores of the two time points.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        The input of :func:`score_distributions`.
+    labels : mapping
+        Panel title per measure (gives the panel order).
+
+    Returns
+    -------
+    df : pandas.DataFrame
+        Primary scores at baseline and follow-up (numeric, none missing).
+    measures : list of str
+        Measures in panel order.
+    sites : list of str
+        Sites in display order.
+    """
+    _require(scores, _SCORE_COLUMNS, "score_distributions")
+    df = scores.copy()
+    for col in ("site", "timepoint", "measure", "scale"):
+        df[col] = _text(df[col])
+    df["score"] = _numeric(df["score"])
+    df = df[df["primary"].map(_truthy) & df["timepoint"].isin(TIMEPOINTS)].dropna(subset=["score"])
+    return df, _ordered(df["measure"], list(labels)), _site_order(df["site"])
+
+
+def _score_panel(ax: Any, idx: int, sub: pd.DataFrame, sites: Sequence[str], head: str) -> None:
+    """Draw one measure's panel: box plots per site and time point over the jittered scores.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The panel.
+    idx : int
+        Position of the panel (seeds the jitter, so each panel's jitter is fixed).
+    sub : pandas.DataFrame
+        Scores of this measure (see :func:`_score_data`).
+    sites : sequence of str
+        Sites in display order.
+    head : str
+        Panel title (wrapped here).
+    """
+    ax.set_title(_wrap(head, 25), fontsize=STYLE["small_font_size"] + 0.5, loc="left")
+    ax.grid(False, axis="x")
+    width = 0.34
+    rng = np.random.default_rng(20100101 + idx)
+    for i, site in enumerate(sites):
+        color = site_color(site)
+        for tp, offset, face in (
+            ("baseline", -width / 2 - 0.02, _tint(color, STYLE["baseline_tint"])),
+            ("followup", width / 2 + 0.02, color),
+        ):
+            vals = sub[(sub["site"] == site) & (sub["timepoint"] == tp)]["score"].to_numpy()
+            if vals.size == 0:
+                continue
+            pos = i + offset
+            ax.boxplot(
+                [vals],
+                positions=[pos],
+                widths=width,
+                patch_artist=True,
+                showfliers=False,
+                manage_ticks=False,
+                zorder=2,
+                boxprops={"facecolor": face, "edgecolor": STYLE["text"], "linewidth": 0.7},
+                medianprops={"color": STYLE["text"], "linewidth": 1.2},
+                whiskerprops={"color": STYLE["text"], "linewidth": 0.7},
+                capprops={"color": STYLE["text"], "linewidth": 0.7},
+            )
+            jitter = rng.uniform(-width * 0.3, width * 0.3, size=vals.size)
+            ax.scatter(pos + jitter, vals, s=3, color=STYLE["text"], alpha=0.35, linewidths=0, zorder=3)
+    ax.set_xticks(range(len(sites)), sites)
+    ax.set_xlim(-0.6, len(sites) - 0.4)
+
+
+def _median_text(name: str, med: Mapping[str, float]) -> str:
+    """One measure's medians for the alternative text (baseline to follow-up, or the one available)."""
+    have = [tp for tp in TIMEPOINTS if not _missing(med[tp])]
+    if len(have) == 2:
+        return f"{name} {_fmt(med['baseline'])} to {_fmt(med['followup'])}"
+    return f"{name} {_fmt(med[have[0]])} ({TIMEPOINT_LABELS[have[0]].lower()} only)"
+
+
 @_styled
 def score_distributions(scores: pd.DataFrame, measure_labels: Mapping[str, str] | None = None) -> tuple[bytes, str]:
     """Distributions of the primary scores at baseline and follow-up, by site.
@@ -72,15 +157,8 @@ def score_distributions(scores: pd.DataFrame, measure_labels: Mapping[str, str] 
     title = "Distributions of primary scores at baseline and 9-month follow-up"
     if _is_empty(scores):
         return _no_data_figure("No scores"), f"{title}: no data available."
-    _require(scores, _SCORE_COLUMNS, "score_distributions")
-    df = scores.copy()
-    for col in ("site", "timepoint", "measure", "scale"):
-        df[col] = _text(df[col])
-    df["score"] = _numeric(df["score"])
-    df = df[df["primary"].map(_truthy) & df["timepoint"].isin(TIMEPOINTS)].dropna(subset=["score"])
     labels = dict(measure_labels or {})
-    measures = _ordered(df["measure"], list(labels))
-    sites = _site_order(df["site"])
+    df, measures, sites = _score_data(scores, labels)
     if df.empty or not measures:
         return _no_data_figure("No primary scores"), f"{title}: no data available."
 
@@ -89,7 +167,6 @@ def score_distributions(scores: pd.DataFrame, measure_labels: Mapping[str, str] 
     nrows = math.ceil(k / ncols)
     fig = _new_figure(0.45 + 2.25 * nrows)
     axes = fig.subplots(nrows, ncols, squeeze=False)
-    width = 0.34
     medians = []
     for idx, ax in enumerate(axes.flat):
         if idx >= k:
@@ -98,43 +175,14 @@ def score_distributions(scores: pd.DataFrame, measure_labels: Mapping[str, str] 
         measure = measures[idx]
         sub = df[df["measure"] == measure]
         scale = sub["scale"].iloc[0]
-        head = labels.get(measure, _outcome_name(measure))
+        name = labels.get(measure, _outcome_name(measure))
+        head = name
         if scale and scale != measure and "." in scale:
             head += f": {scale.split('.', 1)[1].replace('_', ' ')}"
-        ax.set_title(_wrap(head, 25), fontsize=STYLE["small_font_size"] + 0.5, loc="left")
-        ax.grid(False, axis="x")
-        rng = np.random.default_rng(20100101 + idx)
-        for i, site in enumerate(sites):
-            color = site_color(site)
-            for tp, offset, face in (
-                ("baseline", -width / 2 - 0.02, _tint(color, STYLE["baseline_tint"])),
-                ("followup", width / 2 + 0.02, color),
-            ):
-                vals = sub[(sub["site"] == site) & (sub["timepoint"] == tp)]["score"].to_numpy()
-                if vals.size == 0:
-                    continue
-                pos = i + offset
-                ax.boxplot(
-                    [vals],
-                    positions=[pos],
-                    widths=width,
-                    patch_artist=True,
-                    showfliers=False,
-                    manage_ticks=False,
-                    zorder=2,
-                    boxprops={"facecolor": face, "edgecolor": STYLE["text"], "linewidth": 0.7},
-                    medianprops={"color": STYLE["text"], "linewidth": 1.2},
-                    whiskerprops={"color": STYLE["text"], "linewidth": 0.7},
-                    capprops={"color": STYLE["text"], "linewidth": 0.7},
-                )
-                jitter = rng.uniform(-width * 0.3, width * 0.3, size=vals.size)
-                ax.scatter(pos + jitter, vals, s=3, color=STYLE["text"], alpha=0.35, linewidths=0, zorder=3)
-        ax.set_xticks(range(len(sites)), sites)
-        ax.set_xlim(-0.6, len(sites) - 0.4)
+        _score_panel(ax, idx, sub, sites, head)
         if idx % ncols == 0:
             ax.set_ylabel("Score")
-        med = {tp: sub[sub["timepoint"] == tp]["score"].median() for tp in TIMEPOINTS}
-        medians.append((labels.get(measure, _outcome_name(measure)), med))
+        medians.append((name, {tp: sub[sub["timepoint"] == tp]["score"].median() for tp in TIMEPOINTS}))
     handles = [
         Patch(
             facecolor=_tint(STYLE["neutral"], STYLE["baseline_tint"]), edgecolor=STYLE["text"], label="Baseline (light)"
@@ -143,17 +191,10 @@ def score_distributions(scores: pd.DataFrame, measure_labels: Mapping[str, str] 
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=2)
     png = png_bytes(fig)
-
-    def med_text(name: str, med: Mapping[str, float]) -> str:
-        have = [tp for tp in TIMEPOINTS if not _missing(med[tp])]
-        if len(have) == 2:
-            return f"{name} {_fmt(med['baseline'])} to {_fmt(med['followup'])}"
-        return f"{name} {_fmt(med[have[0]])} ({TIMEPOINT_LABELS[have[0]].lower()} only)"
-
     alt = (
         f"{title}, box plots with individual scores for {_count_word(k)} measure{'s' if k != 1 else ''} "
         f"at {_sites_phrase(sites)}. Median score (all sites), baseline to follow-up: "
-        f"{'; '.join(med_text(n, m) for n, m in medians)}."
+        f"{'; '.join(_median_text(n, m) for n, m in medians)}."
     )
     return png, alt
 

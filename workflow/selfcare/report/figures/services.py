@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 from matplotlib.patches import Patch
@@ -33,35 +34,22 @@ __all__ = [
 # --------------------------------------------------------------------------- 3. A&E
 
 
-@_styled
-def ae_figure(dataset: pd.DataFrame, pre: str = "ae_bl", post: str = "ae_fu") -> tuple[bytes, str]:
-    """A&E attendances per person before baseline and before follow-up, by site.
+def _ae_summary(df: pd.DataFrame, sites: Sequence[str]) -> list[dict[str, Any]]:
+    """Per site: the number of complete pairs and the totals and means of both windows.
 
     Parameters
     ----------
-    dataset : pandas.DataFrame
-        One row per person with columns ``site`` and the count columns.
-    pre, post : str, default ``"ae_bl"``, ``"ae_fu"``
-        Attendances in the 9 months before baseline and before follow-up
-        (missing when the person was not followed up).
+    df : pandas.DataFrame
+        Columns ``site``, ``pre`` and ``post`` (numeric counts).
+    sites : sequence of str
+        Sites in display order.
 
     Returns
     -------
-    png : bytes
-        Grouped bars of the mean per person (complete pairs only) in the two
-        windows, with the total attendances above each bar and the number of
-        complete pairs under each site.
-    alt_text : str
-        The means, totals and n per site.
+    list of dict
+        One dict per site with ``site, n, total_pre, total_post, mean_pre,
+        mean_post`` (means missing when there is no complete pair).
     """
-    title = "Mean A&E attendances per person in the 9 months before baseline and before follow-up"
-    if _is_empty(dataset):
-        return _no_data_figure("No A&E data"), f"{title}: no data available."
-    _require(dataset, ("site", pre, post), "ae_figure")
-    df = pd.DataFrame({"site": _text(dataset["site"]), "pre": _numeric(dataset[pre]), "post": _numeric(dataset[post])})
-    sites = _site_order(df["site"])
-    if not sites:
-        return _no_data_figure("No A&E data"), f"{title}: no data available."
     pairs = df.dropna(subset=["pre", "post"])
     summary = []
     for site in sites:
@@ -77,9 +65,11 @@ def ae_figure(dataset: pd.DataFrame, pre: str = "ae_bl", post: str = "ae_fu") ->
                 "mean_post": float(p["post"].mean()) if n else math.nan,
             }
         )
+    return summary
 
-    fig = _new_figure(3.0)
-    ax = fig.subplots()
+
+def _ae_bars(ax: Any, summary: Sequence[Mapping[str, Any]]) -> None:
+    """Draw the pair of bars of each site, labelled with mean and total, and the axes."""
     ax.grid(False, axis="x")
     width = 0.36
     top = max([v for s in summary for v in (s["mean_pre"], s["mean_post"]) if not _missing(v)] + [0.0])
@@ -115,6 +105,56 @@ def ae_figure(dataset: pd.DataFrame, pre: str = "ae_bl", post: str = "ae_fu") ->
     ax.set_xlim(-0.6, len(summary) - 0.4)
     ax.set_ylim(0, top * 1.18 if top > 0 else 1)
     ax.set_ylabel("Mean A&E attendances per person")
+
+
+def _ae_alt(title: str, sites: Sequence[str], summary: Sequence[Mapping[str, Any]]) -> str:
+    """Alternative text: means, totals and n per site."""
+    parts = [
+        (
+            f"{s['site']} {_fmt(s['mean_pre'])} to {_fmt(s['mean_post'])} (n = {s['n']}; totals "
+            f"{_fmt_int(s['total_pre'])} and {_fmt_int(s['total_post'])})"
+            if s["n"]
+            else f"{s['site']} no complete pairs"
+        )
+        for s in summary
+    ]
+    return f"{title} at {_sites_phrase(sites)}, among participants with both counts. " f"By site: {'; '.join(parts)}."
+
+
+@_styled
+def ae_figure(dataset: pd.DataFrame, pre: str = "ae_bl", post: str = "ae_fu") -> tuple[bytes, str]:
+    """A&E attendances per person before baseline and before follow-up, by site.
+
+    Parameters
+    ----------
+    dataset : pandas.DataFrame
+        One row per person with columns ``site`` and the count columns.
+    pre, post : str, default ``"ae_bl"``, ``"ae_fu"``
+        Attendances in the 9 months before baseline and before follow-up
+        (missing when the person was not followed up).
+
+    Returns
+    -------
+    png : bytes
+        Grouped bars of the mean per person (complete pairs only) in the two
+        windows, with the total attendances above each bar and the number of
+        complete pairs under each site.
+    alt_text : str
+        The means, totals and n per site.
+    """
+    title = "Mean A&E attendances per person in the 9 months before baseline and before follow-up"
+    if _is_empty(dataset):
+        return _no_data_figure("No A&E data"), f"{title}: no data available."
+    _require(dataset, ("site", pre, post), "ae_figure")
+    df = pd.DataFrame({"site": _text(dataset["site"]), "pre": _numeric(dataset[pre]), "post": _numeric(dataset[post])})
+    sites = _site_order(df["site"])
+    if not sites:
+        return _no_data_figure("No A&E data"), f"{title}: no data available."
+    summary = _ae_summary(df, sites)
+
+    fig = _new_figure(3.0)
+    ax = fig.subplots()
+    _ae_bars(ax, summary)
     handles = [
         Patch(
             facecolor=_tint(STYLE["neutral"], STYLE["baseline_tint"]),
@@ -126,15 +166,4 @@ def ae_figure(dataset: pd.DataFrame, pre: str = "ae_bl", post: str = "ae_fu") ->
     fig.legend(handles=handles, loc="outside upper center", ncols=2)
     ax.set_xlabel("Site (n = people with both counts); bar labels: mean per person (total attendances)")
     png = png_bytes(fig)
-
-    parts = [
-        (
-            f"{s['site']} {_fmt(s['mean_pre'])} to {_fmt(s['mean_post'])} (n = {s['n']}; totals "
-            f"{_fmt_int(s['total_pre'])} and {_fmt_int(s['total_post'])})"
-            if s["n"]
-            else f"{s['site']} no complete pairs"
-        )
-        for s in summary
-    ]
-    alt = f"{title} at {_sites_phrase(sites)}, among participants with both counts. " f"By site: {'; '.join(parts)}."
-    return png, alt
+    return png, _ae_alt(title, sites, summary)
