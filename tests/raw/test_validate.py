@@ -31,6 +31,7 @@ from selfcare.core import io as sio
 from selfcare.deidentify.keys import KEY_ENV_VAR
 from selfcare.deidentify.leaks import scan_text
 from selfcare.raw.nhs import is_valid_nhs_number, nhs_check_digit
+from selfcare.raw.corrections import TRAIL_COLUMNS
 from selfcare.raw.validate import (
     CHECKS,
     Problem,
@@ -533,7 +534,26 @@ def _(v: Variant) -> Expect:
     e = v.edit("corrections.csv")
     e.set(0, "record_id", "LO-999")
     v.save("corrections.csv", e)
-    return Expect("correction", "corrections.csv", None, None, "C001")
+    return Expect("correction", "corrections.csv", e.line_of(0), "record_id", "C001")
+
+
+@variant("correction_stale_old_value")
+def _(v: Variant) -> Expect:
+    # the record no longer holds what the correction expects (already fixed, or edited since)
+    e = v.edit("corrections.csv")
+    e.set(0, "old_value", "4")
+    v.save("corrections.csv", e)
+    return Expect("correction", "corrections.csv", e.line_of(0), "old_value", "C001")
+
+
+@variant("correction_wrong_but_existing_record")
+def _(v: Variant) -> Expect:
+    # a mistyped study ID that exists: its value is not the expected one
+    e = v.edit("corrections.csv")
+    row = e.first(lambda r: r["file"] == "participants.csv")
+    e.set(row, "record_id", "LO-001")
+    v.save("corrections.csv", e)
+    return Expect("correction", "corrections.csv", e.line_of(row), "old_value", "C002")
 
 
 @variant("correction_missing_leaves_raw_error")
@@ -634,8 +654,14 @@ def test_shipped_data_pass_and_report_holds_counts_only(shipped_files, package, 
     assert report["transcripts"] == sum(1 for p in shipped_files if p.startswith("transcripts/"))
     assert set(report) == {"data_package", "synthetic", "status", "problems", "checks", "files", "transcripts",
                            "corrections_applied"}
-    assert [c["correction_id"] for c in report["corrections_applied"]] == ["C001", "C002"]
-    assert all(set(c) == {"correction_id", "file", "column"} for c in report["corrections_applied"])
+    trail = report["corrections_applied"]
+    assert [c["correction_id"] for c in trail] == ["C001", "C002"]
+    assert all(list(c) == TRAIL_COLUMNS for c in trail)
+    assert [c["row"] for c in trail] == [1, 2] and all(c["reason"] for c in trail)
+    # an item response is not an identifier: the trail shows what it was and became
+    assert (trail[0]["column"], trail[0]["old_value"], trail[0]["new_value"]) == ("es_05", "33", "3")
+    # a date is an identifier in the codebook: no value in the trail
+    assert (trail[1]["column"], trail[1]["old_value"], trail[1]["new_value"]) == ("referral_date", "", "")
     text = sio.dump_json(report)
     leaks = scan_text(text, register_leak_index)
     assert sum(leaks.values()) == 0, leaks

@@ -107,8 +107,8 @@ def test_library_error_messages_are_withheld_but_ours_are_shown():
     assert "Jane" not in msg and "withheld" in msg and "ValueError" in msg
     try:
         corrections.apply_corrections({}, pd.DataFrame([{"correction_id": "C009", "file": "x.csv", "record_id": "1",
-                                                           "column": "a", "new_value": "v", "reason": "r",
+                                                           "column": "a", "old_value": "", "new_value": "v", "reason": "r",
                                                            "corrected_on": "2009-01-01"}]), {})
     except corrections.CorrectionError as exc:
         msg = describe_error(exc)
-    assert "C009" in msg and "unknown file" in msg
+    assert "C009" in msg and "not in the hand-over" in msg

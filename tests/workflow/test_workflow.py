@@ -17,6 +17,7 @@ import hashlib
 import re
 import shutil
 import subprocess
+import zipfile
 import sys
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import yaml
 pytestmark = pytest.mark.slow  # whole-workflow runs / many replicates: not in the fast run
 
 ROOT = Path(__file__).resolve().parents[2]
-COPY = ["Snakefile", "workflow", "config", "resources", "manuscript", "pyproject.toml"]
+COPY = ["Snakefile", "workflow", "config", "resources", "manuscript", "pyproject.toml", "environment.yml"]
 
 
 def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -101,16 +102,25 @@ def test_rerun_with_nothing_changed_does_nothing(workdir):
     assert _planned_rules(workdir) == set()
 
 
-def test_clean_rerun_is_byte_identical(workdir, tmp_path):
+def test_clean_rerun_under_a_cluster_executor_is_byte_identical(workdir, tmp_path):
+    # The second clean run goes through Snakemake's cluster-generic executor
+    # (workflow/profiles/local-cluster: every job submitted as its own
+    # process): the same bytes from a cluster as from the local run, and from
+    # one clean run to the next.
     first = _hashes(workdir / "results")
     shutil.copytree(workdir / "results", tmp_path / "first")
     shutil.rmtree(workdir / "results")
-    res = _snakemake(workdir)
+    res = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--profile", "workflow/profiles/local-cluster"],
+        cwd=workdir, capture_output=True, text=True, timeout=900,
+    )
     assert res.returncode == 0, (res.stdout + res.stderr)[-5000:]
+    submitted = (workdir / ".snakemake/local-cluster-submitted.txt").read_text().splitlines()
+    assert len(submitted) >= 30, "the jobs went through the cluster's submit command"
     second = _hashes(workdir / "results")
     assert set(first) == set(second)
     differ = sorted(k for k in first if first[k] != second[k])
-    assert differ == [], f"outputs differ between two clean runs: {differ[:10]}"
+    assert differ == [], f"outputs differ between the local and the cluster run: {differ[:10]}"
 
 
 def test_covariate_change_reruns_only_the_affected_model(workdir):
@@ -179,3 +189,17 @@ def test_estimator_module_change_reruns_its_analyses_only(workdir):
         path.write_text(original)
     assert {"change_by_site", "service_use_by_site"} <= planned
     assert not planned & {"validate_raw", "deidentify", "score_measures", "analysis_dataset", "qualitative"}, sorted(planned)
+
+
+def test_snakemake_report_shows_every_figure_with_its_manuscript_caption(workdir, tmp_path):
+    res = _snakemake(workdir, "--report", str(tmp_path / "report.zip"))
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    with zipfile.ZipFile(tmp_path / "report.zip") as zf:
+        html = zf.read("report/report.html").decode("utf-8")
+        names = zf.namelist()
+    captions = yaml.safe_load((workdir / "manuscript/figures.yaml").read_text())
+    for name, entry in captions.items():
+        first_words = " ".join(entry["caption"].split()[:8])
+        assert first_words in html, f"caption of figure {name} missing from the Snakemake report"
+        assert any(n.endswith(f"/{name}.png") for n in names), f"figure {name} missing from the report"
+    assert any(n.endswith("/index.pdf") for n in names) and any(n.endswith("/index.html") for n in names)

@@ -65,7 +65,38 @@ def manuscript_sources():
     return sorted(
         str(p)
         for p in Path(wf("manuscript")).rglob("*")
-        if p.is_file() and not p.name.startswith(".") and "_site" not in p.parts
+        if p.is_file()
+        and not p.name.startswith(".")
+        and "_site" not in p.parts
+        and "report" not in p.relative_to(wf("manuscript")).parts
+    )
+
+
+def figure_captions():
+    """Figure name -> caption, from the manuscript's figures.yaml (the same
+    captions the report prints; the Snakemake report shows them too)."""
+    with open(wf("manuscript/figures.yaml"), encoding="utf-8") as fh:
+        return {
+            k: " ".join(v["caption"].split()) for k, v in yaml.safe_load(fh).items()
+        }
+
+
+def document_title():
+    """The manuscript's title, from its _quarto.yml (for the Snakemake report)."""
+    with open(wf("manuscript/_quarto.yml"), encoding="utf-8") as fh:
+        meta = yaml.safe_load(fh)
+    return " ".join(
+        str(meta.get("title") or meta.get("book", {}).get("title", "")).split()
+    )
+
+
+def in_report(path, caption, category):
+    """Mark an output for `snakemake --report`, its caption template taken from
+    manuscript/report/ (templates only: the text comes from the manuscript)."""
+    return report(
+        path,
+        caption=str(WORKFLOW_ROOT / "manuscript/report" / caption),
+        category=category,
     )
 
 

@@ -34,7 +34,10 @@ rule figures:
         measures="config/measures.yaml",
         captions=wf("manuscript/figures.yaml"),
     output:
-        png=expand("results/figures/{name}.png", name=FIGURES),
+        png=[
+            in_report(f"results/figures/{name}.png", f"figure-{name}.rst", "Figures")
+            for name in FIGURES
+        ],
         snippets=expand("results/manuscript/figures/{name}.md", name=FIGURES),
         manifest="results/figures/figures.json",
     log:
@@ -47,6 +50,7 @@ rule figures:
     params:
         names=FIGURES,
         script=wf("workflow/scripts/figures.py"),
+        captions=figure_captions(),
         analysis=analysis_params("ancova", "satisfaction", "engagement"),
     script:
         "../scripts/figures.py"
@@ -117,11 +121,16 @@ rule tables:
         manifest="results/provenance/numbers.json",
         figures="results/figures/figures.json",
         changes="results/report/number_changes.csv",
+        sentences="results/report/changed_sentences.csv",
+        accepted_tables=wf("manuscript/accepted-tables.json"),
+        accepted_figures=wf("manuscript/accepted-figures.json"),
         published="config/published.yaml",
         framework="config/framework.yaml",
         measures="config/measures.yaml",
     output:
-        directory("results/manuscript/tables"),
+        tables=directory("results/manuscript/tables"),
+        cells="results/report/changed_cells.csv",
+        figures="results/report/changed_figures.csv",
     log:
         "results/logs/tables.log",
     conda:
@@ -146,8 +155,8 @@ rule render_manuscript:
         figures=expand("results/figures/{name}.png", name=FIGURES),
         snippets=expand("results/manuscript/figures/{name}.md", name=FIGURES),
     output:
-        html="results/report/index.html",
-        pdf="results/report/index.pdf",
+        html=in_report("results/report/index.html", "document.rst", "Report"),
+        pdf=in_report("results/report/index.pdf", "document.rst", "Report"),
         info="results/report/render_info.json",
     log:
         "results/logs/render_manuscript.log",
@@ -156,6 +165,8 @@ rule render_manuscript:
     threads: 1
     resources:
         mem_mb=2048,
+    params:
+        title=document_title(),
     script:
         "../scripts/render_manuscript.py"
 
@@ -196,10 +207,13 @@ rule leak_check:
             "results/report/index.html",
             "results/report/index.pdf",
             "results/deid/deid_report.json",
+            "results/validation/corrections_applied.csv",
             "results/deid/release/participants_release.csv",
             "results/qualitative/quotes.csv",
             "results/provenance/numbers.csv",
             "results/report/number_changes.csv",
+            "results/report/changed_sentences.csv",
+            "results/report/changed_cells.csv",
         ],
     output:
         report="results/checks/leak_check.json",
@@ -221,8 +235,10 @@ rule number_changes:
         code=package_code("../scripts/number_changes.py"),
         manifest="results/provenance/numbers.json",
         accepted=wf("manuscript/accepted-numbers.json"),
+        qmd=wf("manuscript/index.qmd"),
     output:
         changes="results/report/number_changes.csv",
+        sentences="results/report/changed_sentences.csv",
     log:
         "results/logs/number_changes.log",
     conda:

@@ -9,6 +9,7 @@ rule validate_raw:
         measures="config/measures.yaml",
     output:
         report="results/validation/validation_report.json",
+        corrections="results/validation/corrections_applied.csv",
     log:
         "results/logs/validate_raw.log",
     conda:

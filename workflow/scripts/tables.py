@@ -4,7 +4,7 @@ from pathlib import Path
 
 from selfcare.core import io
 from selfcare.core.runner import run
-from selfcare.report.tables.build import build_all
+from selfcare.report.tables.build import build_with_changes
 
 
 def main(smk):
@@ -17,14 +17,18 @@ def main(smk):
         "reliability_baseline": read(i.reliability[0]), "reliability_followup": read(i.reliability[1]),
         "code_counts": read(i.counts), "quotes": read(i.quotes), "survey_response": read(i.response),
         "survey_binary": read(i.binary), "survey_likert": read(i.likert), "changes": read(i.changes),
+        "sentences": read(i.sentences),
     }
     manifest = io.read_json(i.manifest)
-    out = build_all(
+    out, moved = build_with_changes(
         results, {"formatting": smk.params.formatting}, io.read_yaml(i.published), io.read_yaml(i.framework),
         {m["key"]: m for m in manifest}, manifest, io.read_json(i.figures), io.read_yaml(i.measures),
+        {"tables": io.read_json(i.accepted_tables), "figures": io.read_json(i.accepted_figures)},
     )
     for name, text in out.items():
-        io.write_text(Path(smk.output[0]) / f"{name}.md", text)
+        io.write_text(Path(smk.output.tables) / f"{name}.md", text)
+    io.write_csv(smk.output.cells, moved["cells"])
+    io.write_csv(smk.output.figures, moved["figures"])
 
 
 run(snakemake, main)  # noqa: F821 - injected by Snakemake

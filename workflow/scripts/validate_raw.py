@@ -2,9 +2,12 @@
 
 from pathlib import Path
 
+import pandas as pd
+
 from selfcare.core import io
 from selfcare.core.runner import LOG, run
 from selfcare.raw import validate
+from selfcare.raw.corrections import TRAIL_COLUMNS
 
 
 def main(smk):
@@ -15,6 +18,7 @@ def main(smk):
     report = validate.validate_raw(files, package, needed)
     LOG.info("validated %d files, %d transcripts", len(report["files"]), report["transcripts"])
     io.write_json(smk.output.report, report)
+    io.write_csv(smk.output.corrections, pd.DataFrame(report["corrections_applied"], columns=TRAIL_COLUMNS))
 
 
 run(snakemake, main)  # noqa: F821 - injected by Snakemake

@@ -422,7 +422,22 @@ def extractable_text(suffix: str, data: bytes) -> str | None:
     if suffix in (".qdpx", ".zip"):
         with zipfile.ZipFile(_io.BytesIO(data)) as zf:
             return "\n".join(zf.read(n).decode("utf-8", errors="ignore") for n in sorted(zf.namelist()))
-    return data.decode("utf-8", errors="ignore")
+    return strip_image_payloads(data.decode("utf-8", errors="ignore"))
+
+
+_DATA_URI = re.compile(r"data:image/[\w.+-]+;base64,[A-Za-z0-9+/=\s]+")
+
+
+def strip_image_payloads(text: str) -> str:
+    """Text as a reader meets it: base64 image payloads (``data:image/...``
+    URIs, as a self-contained HTML embeds its figures) replaced by a marker.
+
+    A payload is encoded pixels, not text: a short name can occur in it by
+    chance, which would be a false alarm. The figure's alternative text and
+    caption stay in the document and are scanned; the images themselves hold
+    aggregates only.
+    """
+    return _DATA_URI.sub("data:image;base64,[payload]", text)
 
 
 def scan_outputs(texts: Mapping[str, str | None], index: LeakIndex) -> dict[str, Any]:

@@ -225,9 +225,11 @@ def deidentify(
     tables = dict(tables)
     corrections_log: list[dict[str, Any]] = []
     if "corrections" in tables:
-        tables, corrections_log = apply_corrections(
+        tables, trail = apply_corrections(
             {k: v for k, v in tables.items() if k != "corrections"}, tables["corrections"], primary_keys or {}
         )
+        # the de-identification report names what was corrected, not why or to what
+        corrections_log = [{k: e[k] for k in ("correction_id", "file", "column")} for e in trail]
     check_allowlist(tables, allowlist, items)
     reg = tables["participants"]
     excluded = reg["consent_data"] != "yes"

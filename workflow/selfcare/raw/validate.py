@@ -126,6 +126,11 @@ def _load_table(name: str, res: Mapping[str, Any], files: Mapping[str, bytes], p
     return _Table(name, path, frame, comments + 2, res["schema"])
 
 
+def identifier_columns(tables: Mapping[str, _Table]) -> dict[str, set[str]]:
+    """Table -> its columns that the codebook marks as identifiers."""
+    return {n: {f["name"] for f in t.schema["fields"] if f.get("identifier")} for n, t in tables.items()}
+
+
 def _check_columns(t: _Table) -> None:
     expected = [f["name"] for f in t.schema["fields"]]
     for col in expected:
@@ -409,10 +414,12 @@ def validate_raw(
             keys = {n: list(t.schema.get("primaryKey", [])) for n, t in tables.items()}
             try:
                 fixed, corrections_log = apply_corrections(
-                    {n: t.frame for n, t in tables.items() if n != "corrections"}, corr.frame, keys
+                    {n: t.frame for n, t in tables.items() if n != "corrections"}, corr.frame, keys,
+                    identifier_columns(tables),
                 )
             except CorrectionError as exc:
-                problems.append(Problem(corr.path, None, None, "correction", str(exc).split(": ", 1)[-1]))
+                problems += [Problem(corr.path, corr.line(p.row), p.column, "correction", f"correction {p.correction_id}: "
+                                     f"{p.detail}") for p in exc.problems]
             else:
                 for n, frame in fixed.items():
                     tables[n].frame = frame

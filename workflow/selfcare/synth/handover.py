@@ -534,10 +534,12 @@ def inject_entry_errors(
     corrections = pd.DataFrame(
         [
             {"correction_id": "C001", "file": "baseline.csv", "record_id": baseline.at[i, "study_id"],
-             "column": "es_05", "new_value": str(true_item), "reason": "data entry: response digit typed twice",
+             "column": "es_05", "old_value": f"{true_item}{true_item}", "new_value": str(true_item),
+             "reason": "data entry: response digit typed twice",
              "corrected_on": fixed_on},
             {"correction_id": "C002", "file": "participants.csv", "record_id": reg.at[j, "study_id"],
-             "column": "referral_date", "new_value": true_ref, "reason": "data entry: wrong year in referral date",
+             "column": "referral_date", "old_value": reg.at[j, "referral_date"], "new_value": true_ref,
+             "reason": "data entry: wrong year in referral date",
              "corrected_on": fixed_on},
         ]
     )

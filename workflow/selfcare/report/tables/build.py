@@ -8,6 +8,7 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from selfcare.report.changes import changed_cells, changed_figures, table_snapshot
 from selfcare.report.tables.markdown import pipe_table
 from selfcare.report.tables.provenance import (
     _breakable,
@@ -27,6 +28,7 @@ from selfcare.report.tables.quantitative import (
 
 __all__ = [
     "build_all",
+    "build_with_changes",
 ]
 
 # --------------------------------------------------------------------------
@@ -72,6 +74,56 @@ def build_all(
     dict
         Name -> markdown text.
     """
+    tables, _ = build_with_changes(results, config, published, framework, records_by_key, manifest, figs, measures)
+    return tables
+
+
+def build_with_changes(
+    results: Mapping[str, Any],
+    config: Mapping[str, Any],
+    published: Mapping[str, Any],
+    framework: Mapping[str, Any],
+    records_by_key: Mapping[str, Mapping[str, Any]],
+    manifest: Sequence[Mapping[str, Any]],
+    figs: Sequence[Mapping[str, Any]],
+    measures: Mapping[str, Any] | None = None,
+    accepted: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, str], dict[str, pd.DataFrame]]:
+    """All tables, and what moved since the accepted version (rule ``tables``).
+
+    Parameters are those of :func:`build_all`, plus ``accepted``: the
+    accepted snapshots of the tables (``tables``, from
+    ``manuscript/accepted-tables.json``) and figures (``figures``), and
+    ``results["sentences"]``, the manuscript sentences that quote a moved
+    number (rule ``number_changes``).
+
+    Returns
+    -------
+    tables : dict
+        Name -> markdown text, the changes appendix included.
+    changes : dict
+        ``cells`` (table cells that moved) and ``figures`` (figures whose
+        bytes changed), as frames.
+    """
+    tables = _result_tables(results, config, published, framework, records_by_key, manifest, figs, measures)
+    accepted = accepted or {}
+    cells = changed_cells(accepted.get("tables", {}), table_snapshot(tables))
+    figures = changed_figures(accepted.get("figures", {}), figs)
+    tables["changes"] = changes_md(results.get("changes"), results.get("sentences"), cells, figures)
+    return tables, {"cells": cells, "figures": figures}
+
+
+def _result_tables(
+    results: Mapping[str, Any],
+    config: Mapping[str, Any],
+    published: Mapping[str, Any],
+    framework: Mapping[str, Any],
+    records_by_key: Mapping[str, Mapping[str, Any]],
+    manifest: Sequence[Mapping[str, Any]],
+    figs: Sequence[Mapping[str, Any]],
+    measures: Mapping[str, Any] | None,
+) -> dict[str, str]:
+    """Every table but the changes appendix."""
     fcfg = config.get("formatting", {})
     flow = results["flow"]
     site_n = {str(r["site"]): r["recruited"] for _, r in flow.iterrows()} if "recruited" in flow.columns else None
@@ -89,12 +141,28 @@ def build_all(
         "table1_check": table1_check_md(results["table1_check"], fcfg),
         "provenance": provenance_md(manifest),
         "figures_provenance": figures_provenance_md(figs),
-        "changes": changes_md(results.get("changes")),
     }
 
 
-def changes_md(changes: pd.DataFrame) -> str:
-    """Reported numbers that changed since the accepted version (old -> new)."""
+def _mark(value: Any) -> str:
+    """A current value highlighted in the HTML (pandoc renders ``.mark`` as <mark>)."""
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return f"[{text}]{{.mark}}" if text else ""
+
+
+def _none_row(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame([{c: ("(none)" if i == 0 else "") for i, c in enumerate(columns)}])
+
+
+def changes_md(
+    changes: pd.DataFrame | None,
+    sentences: pd.DataFrame | None = None,
+    cells: pd.DataFrame | None = None,
+    figures: pd.DataFrame | None = None,
+) -> str:
+    """The editors' change list: moved numbers (old -> new), the sentences that
+    quote them, the table cells that moved and the figures whose bytes changed;
+    current values highlighted."""
     if changes is None or len(changes) == 0:
         body = pd.DataFrame([{"Key": "(none)", "Status": "unchanged", "Accepted": "", "Current": ""}])
     else:
@@ -103,7 +171,30 @@ def changes_md(changes: pd.DataFrame) -> str:
                 "Key": [_breakable(str(k)) for k in changes["key"]],
                 "Status": changes["status"].astype(str),
                 "Accepted": changes["accepted"].fillna("").astype(str),
-                "Current": changes["current"].fillna("").astype(str),
+                "Current": [_mark(v) for v in changes["current"]],
             }
         )
-    return pipe_table(body, "Reported numbers that changed since the accepted version", "tbl-changes", raw_columns=["Key"])
+    parts = [pipe_table(body, "Reported numbers that changed since the accepted version", "tbl-changes",
+                        raw_columns=["Key", "Current"])]
+    if sentences is not None:
+        cols = ["Section", "Line", "Sentence (as it now reads)", "Key"]
+        frame = _none_row(cols) if len(sentences) == 0 else pd.DataFrame(
+            {"Section": sentences["section"].astype(str), "Line": sentences["line"].astype(str),
+             "Sentence (as it now reads)": sentences["sentence"].astype(str),
+             "Key": [_breakable(str(k)) for k in sentences["key"]]})
+        parts.append(pipe_table(frame, "Sentences that quote a moved number, to re-read", "tbl-changed-sentences",
+                                raw_columns=["Key"], widths=[2, 0.8, 6, 2.4]))
+    if cells is not None:
+        cols = ["Table", "Row", "Column", "Accepted", "Current"]
+        frame = _none_row(cols) if len(cells) == 0 else pd.DataFrame(
+            {"Table": cells["table"], "Row": cells["row"], "Column": cells["column"], "Accepted": cells["accepted"],
+             "Current": [_mark(v) for v in cells["current"]]})
+        parts.append(pipe_table(frame, "Table cells that moved since the accepted version", "tbl-changed-cells",
+                                raw_columns=["Row", "Accepted", "Current"]))
+    if figures is not None:
+        cols = ["Figure", "Status"]
+        frame = _none_row(cols) if len(figures) == 0 else pd.DataFrame(
+            {"Figure": figures["figure"], "Status": [_mark(s) for s in figures["status"]]})
+        parts.append(pipe_table(frame, "Figures whose image changed since the accepted version", "tbl-changed-figures",
+                                raw_columns=["Status"]))
+    return "\n".join(parts)
