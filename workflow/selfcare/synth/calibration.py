@@ -203,11 +203,12 @@ def headline_estimates(ds: pd.DataFrame, analysis_cfg: Mapping[str, Any]) -> dic
         if kind == "change":
             outcome, site = par
             r = paired_change(ds[ds["site"] == site], f"{outcome}_bl", f"{outcome}_fu", alpha,
-                                    cfg["wilcoxon_zero_method"])
+                              cfg["wilcoxon_zero_method"], int(cfg["wilcoxon_tie_decimals"]))
             out[key] = {"estimate": r["mean_change"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
         elif kind == "rate_ratio":
             svc, site = par
-            r = count_change(ds[ds["site"] == site], f"{svc}_bl", f"{svc}_fu", "pid", alpha)
+            r = count_change(ds[ds["site"] == site], f"{svc}_bl", f"{svc}_fu", "pid", alpha,
+                             cfg["service_use_kind"][svc], cfg["service_use_sparse"])
             out[key] = {"estimate": r["rate_ratio"], "ci_low": r["rr_ci_low"], "ci_high": r["rr_ci_high"]}
         elif kind == "ancova":
             (outcome,) = par
