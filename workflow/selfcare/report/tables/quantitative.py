@@ -380,8 +380,8 @@ def models_md(
         "Regression models (complete cases). ANCOVA: nine-month score on baseline score, choosing to "
         "take medication as prescribed and site. Linear model: satisfaction with the project (item "
         "mean) on baseline clinical severity and site. Logistic model: staying engaged on baseline "
-        "quality of life, collaboration with the main staff contact and site (odds ratios). Site terms "
-        "are contrasts with the reference site."
+        "quality of life and collaboration with the main staff contact (odds ratios, Wald intervals; "
+        "sensitivity analyses in the sensitivity table). Site terms are contrasts with the reference site."
     )
     df = pd.DataFrame(rows, columns=["Model", "Term", "Scale", "Estimate (95% CI)", "p", "n"])
     return pipe_table(df, caption, "models", widths=[2.6, 3, 1.2, 2.2, 0.8, 0.6])
