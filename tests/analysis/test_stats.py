@@ -530,6 +530,35 @@ def test_wilcoxon_against_enumeration():
     assert res["wilcoxon_p"] == pytest.approx(p, rel=1e-12)
 
 
+def test_wilcoxon_recognises_ties_hidden_by_floating_point_noise():
+    """Hand-worked example: eight people, scores that are means of three items.
+
+    Item sums change by -1, 1, 1, 1, 2, 2, 3, 3, so the differences of the
+    means are -1/3, 1/3, 1/3, 1/3, 2/3, 2/3, 1, 1 in exact arithmetic; in
+    floating point the four thirds come out as three different numbers.
+    With ties recognised, |d| = 1/3 takes ranks 1-4 (mid-rank 2.5), 2/3
+    ranks 5-6 (5.5) and 1 ranks 7-8 (7.5). W- = 2.5 (the one negative
+    difference) and W+ = 3 x 2.5 + 2 x 5.5 + 2 x 7.5 = 33.5, so the statistic
+    min(W+, W-) = 2.5. The exact distribution given these mid-ranks puts
+    each sign pattern at 1/256; rank sums <= 2.5 come from the empty set and
+    each of the four 2.5s (5 patterns), so the two-sided p = 2 x 5/256.
+    """
+    baseline_sums = np.array([4, 5, 7, 2, 8, 6, 3, 7])
+    change_sums = np.array([-1, 1, 1, 1, 2, 2, 3, 3])
+    df = pd.DataFrame({"a": baseline_sums / 3, "b": (baseline_sums + change_sums) / 3})
+    noisy = (df["b"] - df["a"]).to_numpy()
+    assert len(set(np.abs(noisy[:4]).tolist())) > 1  # the raw differences hide the ties
+    res = paired_change(df, "a", "b")
+    assert res["wilcoxon_statistic"] == 2.5
+    assert res["wilcoxon_p"] == pytest.approx(2 * 5 / 256, rel=1e-12)
+    assert res["n_zero_differences"] == 0
+    # ranking the raw differences gives another p
+    raw = st.wilcoxon(noisy, correction=False, method="auto")
+    assert raw.pvalue != pytest.approx(res["wilcoxon_p"], rel=1e-6)
+    with pytest.raises(ValueError, match="tie_decimals"):
+        paired_change(df, "a", "b", tie_decimals=-1)
+
+
 def test_paired_change_degenerate_cases():
     one = paired_change(pd.DataFrame({"a": [1.0, np.nan], "b": [2.0, 3.0]}), "a", "b")
     assert one["n"] == 1 and math.isnan(one["t"]) and "fewer than two" in one["note"]
@@ -558,26 +587,44 @@ def _ae_frame():
     )
 
 
-def test_count_change_gee_against_hand_sandwich():
-    res = count_change(_ae_frame(), "ae_bl", "ae_fu", "pid")
+NO_SPARSE_RULE = {"min_total": 0, "min_people": 0}
+
+
+def _mancl_derouen_se(pre, post, rho):
+    """Hand-computed Mancl-DeRouen bias-reduced sandwich SE of the period term.
+
+    Poisson, log link, exchangeable working correlation ``rho``, period-only
+    model: every person has the fitted means (mean pre, mean post), so the
+    derivative D_i, working covariance V_i and leverage H_ii are the same for
+    everyone; the middle of the sandwich uses (I - H_ii)^-1 r_i.
+    """
+    n = pre.size
+    m = np.array([pre.mean(), post.mean()])
+    a = np.diag(m)
+    v = np.sqrt(a) @ np.array([[1, rho], [rho, 1]]) @ np.sqrt(a)
+    vi = np.linalg.inv(v)
+    d = a @ np.array([[1.0, 0.0], [1.0, 1.0]])
+    naive = np.linalg.inv(n * d.T @ vi @ d)
+    ih = np.linalg.inv(np.eye(2) - d @ naive @ d.T @ vi)
+    resid = np.column_stack([pre - m[0], post - m[1]])
+    middle = sum(d.T @ vi @ ih @ np.outer(r, r) @ ih.T @ vi @ d for r in resid)
+    return math.sqrt((naive @ middle @ naive)[1, 1])
+
+
+def test_count_change_gee_against_hand_bias_reduced_sandwich():
+    res = count_change(_ae_frame(), "ae_bl", "ae_fu", "pid", sparse=NO_SPARSE_RULE)
     pre = np.array(AE_PRE[:-1])
     post = np.array(AE_POST[:-1], dtype=float)
     n = pre.size
     assert (res["n_persons"], res["n_excluded_missing"]) == (n, 1)
     assert res["n_unchanged"] == 5  # 0/0 three times and 2/2 twice: all kept
     assert (res["total_pre"], res["total_post"]) == (pre.sum(), post.sum())
+    assert res["headline"] == "gee" and "bias-reduced" in res["method"]
     # period-only model: the rate ratio is the ratio of sums
     assert res["rate_ratio"] == pytest.approx(post.sum() / pre.sum(), rel=1e-8)
-    # robust variance of log(mean_post) - log(mean_pre): the sandwich reduces to
-    # the delta method on the two period means (working correlation cancels)
-    m0, m1 = pre.mean(), post.mean()
-    r0, r1 = pre - m0, post - m1
-    var = (
-        (r0 @ r0) / (n * m0) ** 2
-        + (r1 @ r1) / (n * m1) ** 2
-        - 2 * (r0 @ r1) / (n * n * m0 * m1)
+    assert res["se_beta"] == pytest.approx(
+        _mancl_derouen_se(pre, post, res["working_correlation"]), rel=1e-8
     )
-    assert res["se_beta"] == pytest.approx(math.sqrt(var), rel=1e-6)
     z = st.norm.ppf(0.975)
     lo, hi = math.exp(res["beta"] - z * res["se_beta"]), math.exp(
         res["beta"] + z * res["se_beta"]
@@ -592,7 +639,7 @@ def test_count_change_gee_against_hand_sandwich():
         < res["pct_reduction"]
         < res["pct_reduction_ci_high"]
     )
-    # second library route: GLM Poisson with cluster-robust SE, no small-sample correction
+    # the uncorrected sandwich (GLM Poisson, cluster-robust, no correction) is smaller
     long = pd.DataFrame(
         {
             "y": np.r_[pre, post],
@@ -606,7 +653,45 @@ def test_count_change_gee_against_hand_sandwich():
         cov_type="cluster",
         cov_kwds={"groups": long["id"].to_numpy(), "use_correction": False},
     )
-    assert res["se_beta"] == pytest.approx(glm.bse["period"], rel=1e-6)
+    assert res["se_beta"] > glm.bse["period"] * 1.05
+
+
+def test_count_change_sparse_events_report_the_exact_result():
+    # the default rule (config analysis.service_use_sparse) marks these 33 events
+    # among 8 people as sparse: the exact interval and p are the headline, flagged
+    res = count_change(_ae_frame(), "ae_bl", "ae_fu", "pid", sparse={"min_total": 20, "min_people": 10})
+    assert res["sparse"] and res["headline"] == "exact"
+    assert res["p_value"] == res["exact_p_value"]
+    assert (res["rr_ci_low"], res["rr_ci_high"]) == (res["exact_rr_ci_low"], res["exact_rr_ci_high"])
+    assert res["rate_ratio"] == pytest.approx(res["ratio_of_sums"])
+    assert "sparse" in res["note"]
+    assert math.isfinite(res["gee_p_value"])  # still computed, as a sensitivity value
+
+
+def test_count_change_two_to_four_never_shows_a_degenerate_interval():
+    # A&E at a small site: two attendances before, four after, by three people
+    df = pd.DataFrame({"pid": range(30), "pre": [1, 1] + [0] * 28, "post": [2, 0, 2] + [0] * 27})
+    res = count_change(df, "pre", "post", "pid", sparse={"min_total": 20, "min_people": 10})
+    assert res["headline"] == "exact" and res["sparse"]
+    assert res["rr_ci_low"] < 1 < res["rr_ci_high"]
+    assert res["p_value"] == pytest.approx(st.binomtest(4, 6, 0.5).pvalue)
+
+
+def test_count_change_durations_get_no_exact_test():
+    # nights come in blocks: one admission of 20 nights is not 20 independent events
+    pre = [20, 0, 14, 0, 30, 0, 7, 0, 0, 10, 0, 21]
+    post = [0, 25, 0, 0, 10, 12, 0, 0, 8, 0, 0, 5]
+    df = pd.DataFrame({"pid": range(12), "pre": pre, "post": post})
+    res = count_change(df, "pre", "post", "pid", kind="duration", sparse=NO_SPARSE_RULE)
+    assert math.isnan(res["exact_p_value"]) and math.isnan(res["exact_rr_ci_low"])
+    assert res["headline"] == "gee"
+    d = np.array(post) - np.array(pre)
+    assert res["signed_rank_p_value"] == pytest.approx(st.wilcoxon(d[d != 0]).pvalue)
+    sparse = count_change(df, "pre", "post", "pid", kind="duration", sparse={"min_total": 20, "min_people": 10})
+    assert sparse["headline"] == "signed_rank"
+    assert math.isnan(sparse["rr_ci_low"]) and "not estimable" in sparse["note"]
+    with pytest.raises(ValueError, match="kind"):
+        count_change(df, "pre", "post", "pid", kind="nights")
 
 
 def test_count_change_exact_sensitivity():
@@ -645,7 +730,12 @@ def test_count_change_degenerate_is_quiet(pre, post, fragment):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         res = count_change(df, "a", "b", "pid")
-    assert math.isnan(res["rate_ratio"]) and math.isnan(res["pct_reduction"])
+    assert math.isnan(res["gee_rate_ratio"]) and math.isnan(res["gee_p_value"])
+    if sum(post) == 0 and sum(pre) > 0:
+        # the exact conditional result still holds: a rate ratio of zero, flagged
+        assert res["headline"] == "exact" and res["rate_ratio"] == 0
+    else:
+        assert math.isnan(res["rate_ratio"]) and math.isnan(res["pct_reduction"])
     assert fragment in res["note"]
 
 

@@ -109,8 +109,13 @@ def test_fmt_ci_and_est_ci():
     assert (
         F.fmt_est_ci(3.9, 0.8, 7.0, 1, CFG, signed=True) == "+3.9 (95% CI 0.8 to 7.0)"
     )
+    # precision rule: never "0.01 (0.00 to 0.01)"; the width 0.013 needs three decimals
     assert (
         F.fmt_est_ci(0.01, 0.001, 0.014, 2, CFG, level=0.9)
+        == "0.010 (90% CI 0.001 to 0.014)"
+    )
+    assert (
+        F.fmt_est_ci(0.01, 0.001, 0.014, 2, {**CFG, "ci_width_digits": 0}, level=0.9)
         == "0.01 (90% CI 0.00 to 0.01)"
     )
     assert F.fmt_est_ci(1.5, 1.0, 2.0, 1, CFG, level=None) == "1.5 (1.0 to 2.0)"
@@ -290,3 +295,32 @@ def test_format_baseline_table():
     assert dep.iloc[0]["test"] == "\u03c7\u00b2(2) = 6.6, p = 0.037"
     with pytest.raises(ValueError, match="column 'p_value'"):
         F.format_baseline_table(display, tests.drop(columns="p_value"), CFG)
+
+
+@pytest.mark.parametrize(
+    "lo,hi,decimals,expected",
+    [
+        (0.8, 7.0, 1, 1),  # width 6.2: "6.2" already has two significant digits
+        (0.2, 0.8, 1, 2),  # width 0.6 -> "0.60"
+        (0.002, 0.012, 2, 3),  # width 0.010 -> "0.010"
+        (0.0031, 0.0129, 2, 4),  # width 0.0098 -> "0.0098"
+        (-29.6, 61.3, 0, 0),  # wide intervals keep the minimum
+        (1.0, 1.0, 2, 2),  # an empty interval keeps the minimum
+        (float("nan"), 1.0, 2, 2),
+        (0.5, float("inf"), 2, 2),
+    ],
+)
+def test_width_decimals_precision_rule(lo, hi, decimals, expected):
+    assert F.width_decimals(lo, hi, decimals, CFG) == expected
+
+
+def test_precision_rule_gives_two_significant_digits_of_every_width():
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        lo = float(rng.normal(0, 10) * 10.0 ** rng.integers(-4, 3))
+        hi = lo + float(rng.uniform(0.1, 9.9) * 10.0 ** rng.integers(-5, 3))
+        d = F.width_decimals(lo, hi, 1, CFG)
+        width = F.round_half_away(hi, d) - F.round_half_away(lo, d)
+        digits = width.normalize().as_tuple().digits if width else ()
+        shown = width.scaleb(d).to_integral_value()
+        assert abs(shown) >= 10, (lo, hi, d, width, digits)

@@ -16,6 +16,7 @@ from selfcare.report.tables.markdown import (
 )
 from selfcare.report.tables.provenance import figures_provenance_md, provenance_md
 from selfcare.report.tables.published import (
+    printed_precision_check,
     published_records,
     reproduction_md,
     table1_check_md,
@@ -226,7 +227,7 @@ def test_service_use_md_accepts_list_or_mapping():
     assert caption_line(md).endswith("{#tbl-service_use}")
     assert header(md)[:3] == ["Site", "Service", "n"]
     rows = body_rows(md)
-    assert rows[0].startswith("| LO | A\\&E attendances | 31 | 67 | 43 | 0.64 (0.49 to 0.84) | 36 (16 to 51) | 0.001 | 0.028 |")
+    assert rows[0].startswith("| LO | A\\&E attendances | 31 | 67 | 43 | 0.64 (0.49 to 0.84) | 36 (16 to 51) | GEE | 0.001 | 0.028 (exact) |")
     assert rows[1].startswith("| SO |")
     assert service_use_md({"LO": _service("LO")}, FCFG) == service_use_md(_service("LO"), FCFG)
 
@@ -277,7 +278,7 @@ def test_reliability_md_missing_timepoint():
     assert header(md) == ["Scale", "Items", "Baseline n", "Baseline alpha (95% CI)", "Follow-up n", "Follow-up alpha (95% CI)"]
     assert caption_line(md).endswith("{#tbl-reliability}")
     rows = body_rows(md)
-    assert rows[0] == "| Empowerment Scale | 28 | 67 | 0.95 (0.93 to 0.97) | 60 | 0.94 (0.92 to 0.96) |"
+    assert rows[0] == "| Empowerment Scale | 28 | 67 | 0.949 (0.930 to 0.965) | 60 | 0.944 (0.922 to 0.963) |"  # precision rule
     assert rows[1] == "| CSQ-8 | 8 | n/a | n/a | 82 | 0.84 (0.79 to 0.89) |"
 
 
@@ -416,7 +417,7 @@ def test_reproduction_md_inside_ci_logic():
          "computed_p": [5.2e-07], "verdict": ["published value inconsistent with its own counts"]}
     )
     md = reproduction_md(PUBLISHED, RECORDS, check, FCFG)
-    assert header(md) == ["Finding", "Published", "Reproduced (synthetic data)",
+    assert header(md) == ["Finding", "Published", "Reproduced (synthetic data)", "Same at printed precision?",
                           "Published value inside reproduced 95% CI?", "Note"]
     assert caption_line(md).endswith("{#tbl-reproduction}")
     rows = body_rows(md)
@@ -425,16 +426,32 @@ def test_reproduction_md_inside_ci_logic():
     ae = by_finding["A\\&E change at LO"]
     assert ae[1] == "35%; p = 0.005"
     assert ae[2] == "36% (95% CI 16 to 51), p = 0.001"
-    assert ae[3] == "yes"  # 35 in [15.94, 50.99]
+    assert ae[3] == "no" and "differs at the printed precision: value, p" in ae[5]  # 36 and 0.001
+    assert ae[4] == "yes"  # 35 in [15.94, 50.99]
     emp = by_finding["Empowerment at LO"]
     assert emp[1] == "3.9 (95% CI 0.8 to 7.0)"
     assert emp[2] == "\\+1.6 (95% CI -1.0 to 3.2), p \\< 0.001"
-    assert emp[3] == "no"  # 3.9 outside [-1.041, 3.2]
-    assert by_finding["Severity and satisfaction"][3] == "yes"  # np.float64 reprs parsed
+    assert emp[3] == "no" and "value, CI" in emp[5]
+    assert emp[4] == "no"  # 3.9 outside [-1.041, 3.2]
+    sev = by_finding["Severity and satisfaction"]
+    assert sev[4] == "yes"  # np.float64 reprs parsed
+    assert sev[3] == "no" and "CI" in sev[5]  # upper bound 0.0167 rounds to 0.02, not 0.01
     qol = by_finding["Quality of life and engagement"]
-    assert qol[1] == "p = 0.020" and qol[3] == "n.a." and "p-value" in qol[4]
+    assert qol[1] == "p = 0.020" and qol[3] == "no" and qol[4] == "n.a." and "p-value" in qol[5]
     t1 = by_finding["Baseline table: A\\&E attendance (psychiatric), previous nine months"]
-    assert t1[1] == "χ²(2) = 18.1" and t1[2] == "χ²(2) = 29.0, p \\< 0.001" and t1[3] == "n.a."
+    assert t1[1] == "χ²(2) = 18.1" and t1[2] == "χ²(2) = 29.0, p \\< 0.001" and t1[3] == "no" and t1[4] == "n.a."
+
+
+def test_printed_precision_check_rounds_to_the_published_decimals():
+    item = {"value": 3.9, "ci": [0.8, 7.0]}
+    assert printed_precision_check(item, 3.85, (0.75, 6.95), None) == ("yes", [])
+    assert printed_precision_check(item, 3.949, (0.849, 7.049), None) == ("yes", [])
+    assert printed_precision_check(item, 3.95, (0.8, 7.0), None) == ("no", ["value"])
+    assert printed_precision_check({"p": 0.020}, None, None, 0.0204) == ("yes", [])
+    assert printed_precision_check({"p": 0.020}, None, None, 0.0206) == ("no", ["p"])
+    sev = {"value": 0.01, "ci": [0.00, 0.01]}
+    assert printed_precision_check(sev, 0.0081, (0.0032, 0.0131), None) == ("yes", [])
+    assert printed_precision_check({}, None, None, None) == ("n.a.", [])
 
 
 def test_reproduction_md_missing_record_fails():

@@ -82,12 +82,14 @@ def _config_args(configs: dict[str, Any]) -> tuple:
 @pytest.fixture(scope="module")
 def regenerated(configs) -> dict[str, bytes]:
     """The whole dataset rebuilt from the committed configuration (once)."""
-    return simulate_dataset(*_config_args(configs))
+    return simulate_dataset(*_config_args(configs), analysis=configs["config"]["analysis"],
+                            published=configs["published"])
 
 
 @pytest.fixture(scope="module")
 def other_seed(configs) -> dict[str, bytes]:
-    return simulate_dataset(*_config_args(configs), seed=int(configs["simulation"]["seed"]) + 1)
+    return simulate_dataset(*_config_args(configs), seed=int(configs["simulation"]["seed"]) + 1,
+                            analysis=configs["config"]["analysis"], published=configs["published"])
 
 
 def _tables(files) -> dict[str, pd.DataFrame]:

@@ -92,7 +92,9 @@ rule change_by_site:
     resources:
         mem_mb=1024,
     params:
-        analysis=analysis_params("outcomes", "alpha", "wilcoxon_zero_method"),
+        analysis=analysis_params(
+            "outcomes", "alpha", "wilcoxon_zero_method", "wilcoxon_tie_decimals"
+        ),
         formatting=config["formatting"],
     script:
         "../scripts/change_by_site.py"
@@ -136,7 +138,9 @@ rule service_use_by_site:
     resources:
         mem_mb=1024,
     params:
-        analysis=analysis_params("service_use", "alpha"),
+        analysis=analysis_params(
+            "service_use", "alpha", "service_use_kind", "service_use_sparse"
+        ),
         formatting=config["formatting"],
     script:
         "../scripts/service_use_by_site.py"
@@ -149,6 +153,7 @@ rule ancova:
     output:
         table="results/analysis/ancova.csv",
         info="results/analysis/ancova_crosscheck.csv",
+        sensitivity="results/analysis/ancova_sensitivity.csv",
         numbers="results/numbers/ancova.json",
     log:
         "results/logs/ancova.log",
@@ -191,6 +196,7 @@ rule engagement_model:
         dataset=DATASET,
     output:
         table="results/analysis/engagement.csv",
+        sensitivity="results/analysis/engagement_sensitivity.csv",
         numbers="results/numbers/engagement.json",
     log:
         "results/logs/engagement_model.log",

@@ -112,6 +112,8 @@ rule tables:
         ancova="results/analysis/ancova.csv",
         satisfaction="results/analysis/satisfaction.csv",
         engagement="results/analysis/engagement.csv",
+        ancova_sensitivity="results/analysis/ancova_sensitivity.csv",
+        engagement_sensitivity="results/analysis/engagement_sensitivity.csv",
         reliability=expand("results/scores/reliability_{tp}.csv", tp=TIMEPOINTS),
         counts="results/qualitative/code_counts.csv",
         quotes="results/qualitative/quotes.csv",

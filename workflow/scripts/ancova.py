@@ -9,6 +9,7 @@ def main(smk):
     res = ancova_models(io.read_table(smk.input.dataset), smk.params.analysis, smk.params.formatting)
     io.write_csv(smk.output.table, res["table"])
     io.write_csv(smk.output.info, res["info"])
+    io.write_csv(smk.output.sensitivity, res["sensitivity"])
     io.write_json(smk.output.numbers, attach_provenance(res["records"], smk.rule, smk.output.table, smk.input))
 
 

@@ -8,6 +8,7 @@ from selfcare.core.runner import attach_provenance, run
 def main(smk):
     res = engagement_model(io.read_table(smk.input.dataset), smk.params.analysis, smk.params.formatting)
     io.write_csv(smk.output.table, res["table"])
+    io.write_csv(smk.output.sensitivity, res["sensitivity"])
     io.write_json(smk.output.numbers, attach_provenance(res["records"], smk.rule, smk.output.table, smk.input))
 
 

@@ -14,6 +14,7 @@ def main(smk):
         "table1": read(i.table1), "table1_check": read(i.table1_check), "flow": read(i.flow),
         "change": read(i.change), "service_use": [read(p) for p in i.service_use], "ancova": read(i.ancova),
         "satisfaction": read(i.satisfaction), "engagement": read(i.engagement),
+        "ancova_sensitivity": read(i.ancova_sensitivity), "engagement_sensitivity": read(i.engagement_sensitivity),
         "reliability_baseline": read(i.reliability[0]), "reliability_followup": read(i.reliability[1]),
         "code_counts": read(i.counts), "quotes": read(i.quotes), "survey_response": read(i.response),
         "survey_binary": read(i.binary), "survey_likert": read(i.likert), "changes": read(i.changes),

@@ -17,6 +17,7 @@ from selfcare.analysis.change import count_change, paired_change
 from selfcare.analysis.dataset import OUTCOME_LABELS, SERVICE_LABELS, _num
 from selfcare.analysis.models import count_significant, fit_ancova, fit_logit, fit_ols
 from selfcare.analysis.published import check_published
+from selfcare.analysis.sensitivity import baseline_exposure, fit_logit_sensitivity
 from selfcare.report import formatting as fmt
 from selfcare.report.records import Records
 
@@ -62,13 +63,16 @@ def change_by_site(ds: pd.DataFrame, site: str, cfg: Mapping[str, Any], fcfg: Ma
     rows = []
     recs = Records(fcfg)
     for outcome in cfg["outcomes"]:
-        r = paired_change(sub, f"{outcome}_bl", f"{outcome}_fu", cfg["alpha"], cfg["wilcoxon_zero_method"])
+        r = paired_change(sub, f"{outcome}_bl", f"{outcome}_fu", cfg["alpha"], cfg["wilcoxon_zero_method"],
+                          int(cfg["wilcoxon_tie_decimals"]))
         rows.append({"site": site, "outcome": outcome, **r})
         k = f"change.{site.lower()}.{outcome}"
         d = _decimals(fcfg, outcome)
         label = OUTCOME_LABELS[outcome]
-        recs.est(f"{k}.mean", r["mean_change"], d, f"{site}: mean change in {label}, baseline to 9 months", signed=True)
-        recs.ci(f"{k}.ci", r["ci_low"], r["ci_high"], d, f"{site}: 95% CI of the mean change in {label}")
+        recs.est_ci(f"{k}.mean", f"{k}.ci", r["mean_change"], r["ci_low"], r["ci_high"], d,
+                    f"{site}: mean change in {label}, baseline to 9 months",
+                    f"{site}: 95% CI of the mean change in {label}", signed=True)
+        recs.p(f"{k}.wilcoxon_p", r["wilcoxon_p"], f"{site}: Wilcoxon signed-rank p-value (ties recognised), change in {label}")
         recs.p(f"{k}.p", r["p_value"], f"{site}: paired t-test p-value, change in {label}")
         recs.count(f"{k}.n", r["n"], f"{site}: participants with both scores of {label}")
     table = pd.DataFrame(rows)
@@ -76,34 +80,60 @@ def change_by_site(ds: pd.DataFrame, site: str, cfg: Mapping[str, Any], fcfg: Ma
 
 
 def service_use_by_site(ds: pd.DataFrame, site: str, cfg: Mapping[str, Any], fcfg: Mapping[str, Any]) -> dict[str, Any]:
-    """Percentage change in service use at one site (Poisson GEE, exact test)."""
+    """Percentage change in service use at one site.
+
+    Poisson GEE clustered by person with the bias-reduced sandwich; for event
+    counts the exact conditional test, reported in place of the GEE where
+    events are sparse (``service_use_sparse``); for durations (nights) the
+    person-level signed-rank test instead of the exact test.
+    """
     sub = ds[ds["site"] == site]
     rows = []
     recs = Records(fcfg)
+    kinds = cfg["service_use_kind"]
     for svc in cfg["service_use"]:
-        r = count_change(sub, f"{svc}_bl", f"{svc}_fu", "pid", cfg["alpha"])
+        r = count_change(sub, f"{svc}_bl", f"{svc}_fu", "pid", cfg["alpha"], kinds[svc], cfg["service_use_sparse"])
         rows.append({"site": site, "service": svc, **{k: v for k, v in r.items() if not isinstance(v, (list, dict))}})
         k = f"service.{site.lower()}.{svc}"
         label = SERVICE_LABELS[svc]
-        recs.add(f"{k}.reduction", r["pct_reduction"], fmt.fmt_pct(r["pct_reduction"], 0, recs.cfg),
+        lo, hi = r["pct_reduction_ci_low"], r["pct_reduction_ci_high"]
+        d = fmt.width_decimals(lo, hi, 0, recs.cfg)
+        how = {"gee": "Poisson GEE, bias-reduced SE", "exact": "exact conditional test (sparse events)",
+               "signed_rank": "signed-rank test (sparse durations)", "none": "not estimable"}[r["headline"]]
+        recs.add(f"{k}.reduction", r["pct_reduction"], fmt.fmt_pct(r["pct_reduction"], d, recs.cfg),
                  f"{site}: percentage reduction in {label} (1 - rate ratio)", "%")
-        recs.add(f"{k}.reduction_ci", f"{float(r['pct_reduction_ci_low'])!r} {float(r['pct_reduction_ci_high'])!r}",
-                 fmt.fmt_ci(r["pct_reduction_ci_low"], r["pct_reduction_ci_high"], 0, recs.cfg),
-                 f"{site}: 95% CI of the percentage reduction in {label}")
-        recs.p(f"{k}.p", r["p_value"], f"{site}: Poisson GEE p-value, change in {label}")
-        recs.p(f"{k}.exact_p", r["exact_p_value"], f"{site}: exact conditional binomial p-value, {label}")
+        recs.add(f"{k}.reduction_ci", f"{float(lo)!r} {float(hi)!r}", fmt.fmt_ci(lo, hi, d, recs.cfg),
+                 f"{site}: 95% CI of the percentage reduction in {label} ({how})")
+        recs.p(f"{k}.p", r["p_value"], f"{site}: p-value of the change in {label} ({how})")
+        recs.p(f"{k}.gee_p", r["gee_p_value"], f"{site}: Poisson GEE p-value (bias-reduced SE), {label}")
+        if kinds[svc] == "events":
+            recs.p(f"{k}.exact_p", r["exact_p_value"], f"{site}: exact conditional binomial p-value, {label}")
+        else:
+            recs.p(f"{k}.signed_rank_p", r["signed_rank_p_value"], f"{site}: signed-rank p-value of per-person differences, {label}")
         recs.count(f"{k}.total_pre", r["total_pre"], f"{site}: total {label} in the 9 months before baseline")
         recs.count(f"{k}.total_post", r["total_post"], f"{site}: total {label} in the 9 months to follow-up")
         recs.count(f"{k}.n", r["n_persons"], f"{site}: participants with both service-use reports")
     return {"table": pd.DataFrame(rows), "records": recs.items}
 
 
+def _ancova_exposure_row(tidy: pd.DataFrame, exposure: str, outcome: str, analysis: str) -> dict[str, Any]:
+    row = tidy[tidy["term"] == exposure].iloc[0]
+    return {"outcome": outcome, "analysis": analysis, "exposure": exposure,
+            **{c: row[c] for c in ("estimate", "ci_low", "ci_high", "p_value", "n")}}
+
+
 def ancova_models(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str, Any]) -> dict[str, Any]:
-    """ANCOVA: follow-up outcome ~ baseline + exposure + covariates, per outcome."""
+    """ANCOVA: follow-up outcome ~ baseline + exposure + covariates, per outcome.
+
+    Sensitivity analysis: the same model with the exposure taken from the
+    baseline medication item (``med_bl``) instead of the configured time
+    point, reported beside the main one (``sensitivity`` table and the
+    ``ancova_bl.*`` records).
+    """
     anc = cfg["ancova"]
-    tables = []
-    infos = []
+    tables, infos, sens = [], [], []
     recs = Records(fcfg)
+    ds_bl = ds.assign(**{f"{anc['exposure']}_bl": baseline_exposure(ds, "med_bl", anc["exposure_level"])})
     for outcome in anc["outcomes"]:
         tidy, info = fit_ancova(
             ds, f"{outcome}_fu", f"{outcome}_bl", anc["exposure"], anc["covariates"], anc["categorical"], cfg["alpha"]
@@ -111,15 +141,24 @@ def ancova_models(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str, A
         tidy.insert(0, "outcome", outcome)
         tables.append(tidy)
         infos.append({"outcome": outcome, **{k: v for k, v in info.items() if not isinstance(v, (list, dict))}})
-        row = tidy[tidy["term"] == anc["exposure"]].iloc[0]
-        k = f"ancova.{outcome}"
+        when_main = "at follow-up" if anc["exposure_timepoint"] == "followup" else "at baseline"
+        main = _ancova_exposure_row(tidy, anc["exposure"], outcome, f"{when_main} (main analysis)")
+        exp_bl = f"{anc['exposure']}_bl"
+        tidy_bl, _ = fit_ancova(
+            ds_bl, f"{outcome}_fu", f"{outcome}_bl", exp_bl, anc["covariates"], anc["categorical"], cfg["alpha"]
+        )
+        sens += [main, _ancova_exposure_row(tidy_bl, exp_bl, outcome, "at baseline (sensitivity analysis)")]
         d = _decimals(fcfg, outcome)
         label = OUTCOME_LABELS[outcome]
-        recs.est(f"{k}.estimate", row["estimate"], d, f"Adjusted difference in 9-month {label}, choosing to take medication as prescribed", signed=True)
-        recs.ci(f"{k}.ci", row["ci_low"], row["ci_high"], d, f"95% CI of that difference ({label})")
-        recs.p(f"{k}.p", row["p_value"], f"ANCOVA p-value, medication choice and {label}")
-        recs.count(f"{k}.n", row["n"], f"Participants in the ANCOVA of {label}")
-    return {"table": pd.concat(tables, ignore_index=True), "info": pd.DataFrame(infos), "records": recs.items}
+        for prefix, r, when in (("ancova", main, when_main), ("ancova_bl", sens[-1], "at baseline")):
+            k = f"{prefix}.{outcome}"
+            recs.est_ci(f"{k}.estimate", f"{k}.ci", r["estimate"], r["ci_low"], r["ci_high"], d,
+                        f"Adjusted difference in 9-month {label}, choosing to take medication as prescribed ({when})",
+                        f"95% CI of that difference ({label}, medication {when})", signed=True)
+            recs.p(f"{k}.p", r["p_value"], f"ANCOVA p-value, medication choice {when} and {label}")
+            recs.count(f"{k}.n", r["n"], f"Participants in the ANCOVA of {label} (medication {when})")
+    return {"table": pd.concat(tables, ignore_index=True), "info": pd.DataFrame(infos),
+            "sensitivity": pd.DataFrame(sens), "records": recs.items}
 
 
 def _rhs(terms: Sequence[str], categorical: Sequence[str] = ("site",)) -> str:
@@ -134,29 +173,48 @@ def satisfaction_model(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[s
     row = tidy[tidy["term"] == sc["predictor"]].iloc[0]
     recs = Records(fcfg)
     d = _decimals(fcfg, "coefficient", 2)
-    recs.est("satisfaction.severity.b", row["estimate"], d, "Change in satisfaction (item mean) per point of baseline severity")
-    recs.ci("satisfaction.severity.ci", row["ci_low"], row["ci_high"], d, "95% CI of that coefficient")
+    recs.est_ci("satisfaction.severity.b", "satisfaction.severity.ci", row["estimate"], row["ci_low"], row["ci_high"], d,
+                "Change in satisfaction (item mean) per point of baseline severity", "95% CI of that coefficient")
     recs.p("satisfaction.severity.p", row["p_value"], "p-value of baseline severity in the satisfaction model")
     recs.count("satisfaction.n", info["n"], "Participants in the satisfaction model")
     return {"table": tidy.assign(formula=formula), "records": recs.items}
 
 
 def engagement_model(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str, Any]) -> dict[str, Any]:
-    """Logistic regression of staying engaged on baseline predictors."""
+    """Logistic regression of staying engaged on baseline predictors.
+
+    Headline: maximum likelihood with Wald intervals (the analysis the
+    published report describes). Sensitivity: profile-likelihood intervals
+    and Firth's penalised fit (``sensitivity`` table; ``.ci_profile``,
+    ``.or_firth``, ``.ci_firth`` and ``.p_firth`` records).
+    """
     ec = cfg["engagement"]
     formula = f"engaged ~ {_rhs([*ec['predictors'], *ec['covariates']])}"
     tidy, info = fit_logit(ds, formula, cfg["alpha"])
+    sens, _ = fit_logit_sensitivity(ds, formula, cfg["alpha"])
     recs = Records(fcfg)
     d = _decimals(fcfg, "odds_ratio", 2)
     for pred in ec["predictors"]:
         row = tidy[tidy["term"] == pred].iloc[0]
         name = pred.removesuffix("_bl")
-        recs.est(f"engagement.{name}.or", row["odds_ratio"], d, f"Odds ratio of staying engaged per point of baseline {OUTCOME_LABELS.get(name, name)}")
-        recs.ci(f"engagement.{name}.ci", row["or_ci_low"], row["or_ci_high"], d, "95% CI of that odds ratio")
-        recs.p(f"engagement.{name}.p", row["p_value"], f"p-value of baseline {OUTCOME_LABELS.get(name, name)} in the engagement model")
+        label = OUTCOME_LABELS.get(name, name)
+        k = f"engagement.{name}"
+        recs.est_ci(f"{k}.or", f"{k}.ci", row["odds_ratio"], row["or_ci_low"], row["or_ci_high"], d,
+                    f"Odds ratio of staying engaged per point of baseline {label}", "95% CI of that odds ratio (Wald)")
+        recs.p(f"{k}.p", row["p_value"], f"p-value of baseline {label} in the engagement model (Wald)")
+        prof = sens[(sens["term"] == pred) & (sens["method"] == "profile")].iloc[0]
+        firth = sens[(sens["term"] == pred) & (sens["method"] == "firth")].iloc[0]
+        recs.ci(f"{k}.ci_profile", prof["or_ci_low"], prof["or_ci_high"],
+                fmt.width_decimals(prof["or_ci_low"], prof["or_ci_high"], d, recs.cfg),
+                f"95% profile-likelihood CI of the odds ratio for baseline {label}")
+        recs.p(f"{k}.p_lr", prof["p_value"], f"Likelihood-ratio p-value of baseline {label}")
+        recs.est_ci(f"{k}.or_firth", f"{k}.ci_firth", firth["odds_ratio"], firth["or_ci_low"], firth["or_ci_high"], d,
+                    f"Firth penalised odds ratio of staying engaged per point of baseline {label}",
+                    "95% profile penalised-likelihood CI of that odds ratio")
+        recs.p(f"{k}.p_firth", firth["p_value"], f"Penalised likelihood-ratio p-value of baseline {label} (Firth)")
     recs.count("engagement.n", info["n"], "Participants in the engagement model")
     recs.count("engagement.events", info["events"], "Participants who stayed engaged (in the model)")
-    return {"table": tidy.assign(formula=formula), "records": recs.items}
+    return {"table": tidy.assign(formula=formula), "sensitivity": sens.assign(formula=formula), "records": recs.items}
 
 
 def participant_flow(

@@ -56,6 +56,12 @@ CONFIG_NUMBERS: tuple[tuple[str, str, str, str, str], ...] = (
     # --- analysis choices: config/config.yaml -------------------------------
     ("config.alpha", "config:analysis.alpha", "num", "",
      "Significance level of every test (two-sided)"),
+    ("config.wilcoxon_tie_decimals", "config:analysis.wilcoxon_tie_decimals", "int", "decimals",
+     "Decimal places paired differences are rounded to before the Wilcoxon test ranks them"),
+    ("config.sparse.min_total", "config:analysis.service_use_sparse.min_total", "int", "events",
+     "Sparse-events rule: fewest events in both periods together for the GEE result to be reported"),
+    ("config.sparse.min_people", "config:analysis.service_use_sparse.min_people", "int", "people",
+     "Sparse-events rule: fewest people with any use for the GEE result to be reported"),
     ("config.engagement.window_start", "config:analysis.engagement.window_start", "int", "days",
      "Staying engaged: first day after baseline of the attendance window"),
     ("config.engagement.window_end", "config:analysis.engagement.window_end", "int", "days",

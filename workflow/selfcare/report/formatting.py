@@ -38,6 +38,7 @@ __all__ = [
     "fmt_range",
     "fmt_count_pct",
     "fmt_est_ci",
+    "width_decimals",
     "fmt_month_year",
     "format_baseline_table",
 ]
@@ -61,6 +62,9 @@ DEFAULT_FORMAT: dict[str, Any] = {
     "lt": " < ",
     "dof_sep": ", ",
     "dof_decimals": 1,  # for non-integer degrees of freedom (e.g. Welch)
+    # precision rule: an estimate and its interval show at least this many
+    # significant digits of the interval's width (width_decimals); 0 turns it off
+    "ci_width_digits": 2,
     "stat_symbols": {"F": "F", "chi2": "\u03c7\u00b2", "H": "H", "t": "t", "z": "z"},
 }
 
@@ -99,7 +103,7 @@ def format_config(cfg: Mapping[str, Any] | None) -> dict[str, Any]:
         raise ValueError("formatting configuration: 'stat_symbols' must be a mapping")
     symbols.update(out["stat_symbols"])
     out["stat_symbols"] = symbols
-    for key in ("p_decimals", "dof_decimals"):
+    for key in ("p_decimals", "dof_decimals", "ci_width_digits"):
         if isinstance(out[key], bool) or not isinstance(out[key], int) or out[key] < 0:
             raise ValueError(
                 f"formatting configuration: '{key}' must be a whole number >= 0"
@@ -563,6 +567,27 @@ def fmt_count_pct(
     return f"{fmt_int(count, c)} ({_render(round_half_away(pct, decimals), c)}{c['pct_sign']})"
 
 
+def width_decimals(lo: Any, hi: Any, decimals: int, cfg: Mapping[str, Any] | None) -> int:
+    """Decimal places for an estimate and its interval (the precision rule).
+
+    At least ``decimals``, and enough that the interval's width shows
+    ``ci_width_digits`` significant digits (default two): a width of 6.2
+    keeps one decimal, a width of 0.01 needs three ("0.007 (0.002 to
+    0.012)", never "0.01 (0.00 to 0.01)"). A missing, infinite or empty
+    interval leaves ``decimals`` unchanged.
+    """
+    c = format_config(cfg)
+    digits = int(c["ci_width_digits"])
+    if digits == 0 or is_missing(lo) or is_missing(hi):
+        return decimals
+    if _infinite(lo, c) is not None or _infinite(hi, c) is not None:
+        return decimals
+    width = abs(_to_decimal(hi) - _to_decimal(lo))
+    if width == 0:
+        return decimals
+    return max(int(decimals), digits - 1 - int(width.adjusted()))
+
+
 def fmt_est_ci(
     est: Any,
     lo: Any,
@@ -587,12 +612,16 @@ def fmt_est_ci(
     signed : bool, default False
         Print the estimate with :func:`fmt_signed`.
 
+    ``decimals`` is a minimum: the precision rule (:func:`width_decimals`)
+    adds places until the interval's width shows two significant digits.
+
     Returns
     -------
     str
         The formatted estimate and interval.
     """
     c = format_config(cfg)
+    decimals = width_decimals(lo, hi, decimals, c)
     head = fmt_signed(est, decimals, c) if signed else fmt_num(est, decimals, c)
     label = (
         ""

@@ -35,6 +35,19 @@ class Records:
     def ci(self, key: str, lo: float, hi: float, decimals: int, meaning: str) -> None:
         self.add(key, f"{float(lo)!r} {float(hi)!r}", fmt.fmt_ci(lo, hi, decimals, self.cfg), meaning)
 
+    def est_ci(
+        self, key: str, ci_key: str, value: float, lo: float, hi: float, decimals: int,
+        meaning: str, ci_meaning: str, unit: str = "", signed: bool = False,
+    ) -> None:
+        """An estimate and its interval, with the precision rule applied to both.
+
+        ``decimals`` is a minimum; :func:`selfcare.report.formatting.width_decimals`
+        adds places until the interval's width shows two significant digits.
+        """
+        d = fmt.width_decimals(lo, hi, decimals, self.cfg)
+        self.est(key, value, d, meaning, unit, signed)
+        self.ci(ci_key, lo, hi, d, ci_meaning)
+
     def p(self, key: str, p: float, meaning: str) -> None:
         self.add(key, p, fmt.fmt_p(p, self.cfg, bare=True), meaning)
 

@@ -160,11 +160,10 @@ def truth_values(sim_cfg: Mapping[str, Any]) -> dict[str, float]:
     return {k: float(v) for k, v in out.items()}
 
 
-def replicate_dataset(
-    sim_cfg: Mapping[str, Any], measures: Mapping[str, Any], analysis_cfg: Mapping[str, Any], seed: int
+def dataset_from_tables(
+    q: Mapping[str, pd.DataFrame], measures: Mapping[str, Any], analysis_cfg: Mapping[str, Any]
 ) -> pd.DataFrame:
-    """Simulate one replicate and build its analysis dataset (as the workflow does)."""
-    q = simulate_quantitative(sim_cfg, measures, seed)
+    """The analysis dataset of simulated tables, built as the workflow builds it."""
     tables = as_deidentified(q)
     scores = pd.concat(
         [
@@ -174,6 +173,18 @@ def replicate_dataset(
         ignore_index=True,
     )
     return build_dataset(tables, scores, analysis_cfg)
+
+
+def replicate_dataset(
+    sim_cfg: Mapping[str, Any], measures: Mapping[str, Any], analysis_cfg: Mapping[str, Any], seed: int
+) -> pd.DataFrame:
+    """Simulate one replicate and build its analysis dataset (as the workflow does).
+
+    Replicates are random draws: the construction that makes the shipped
+    hand-over realise the published numbers (:mod:`selfcare.synth.realise`)
+    is not applied, so the calibration checks the estimators honestly.
+    """
+    return dataset_from_tables(simulate_quantitative(sim_cfg, measures, seed), measures, analysis_cfg)
 
 
 def _row(tidy: pd.DataFrame, term: str) -> dict[str, float]:
@@ -203,11 +214,12 @@ def headline_estimates(ds: pd.DataFrame, analysis_cfg: Mapping[str, Any]) -> dic
         if kind == "change":
             outcome, site = par
             r = paired_change(ds[ds["site"] == site], f"{outcome}_bl", f"{outcome}_fu", alpha,
-                                    cfg["wilcoxon_zero_method"])
+                              cfg["wilcoxon_zero_method"], int(cfg["wilcoxon_tie_decimals"]))
             out[key] = {"estimate": r["mean_change"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
         elif kind == "rate_ratio":
             svc, site = par
-            r = count_change(ds[ds["site"] == site], f"{svc}_bl", f"{svc}_fu", "pid", alpha)
+            r = count_change(ds[ds["site"] == site], f"{svc}_bl", f"{svc}_fu", "pid", alpha,
+                             cfg["service_use_kind"][svc], cfg["service_use_sparse"])
             out[key] = {"estimate": r["rate_ratio"], "ci_low": r["rr_ci_low"], "ci_high": r["rr_ci_high"]}
         elif kind == "ancova":
             (outcome,) = par

@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--codebook", default="config/codebook.yaml")
     parser.add_argument("--framework", default="config/framework.yaml")
     parser.add_argument("--transcripts", default="config/transcripts.yaml")
+    parser.add_argument("--analysis", default="config/config.yaml",
+                        help="workflow configuration (its analysis section: the methods the hand-over is realised under)")
+    parser.add_argument("--published", default="config/published.yaml")
     parser.add_argument("--out", default="resources/synthetic")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--schema", default="workflow/schemas/simulation.schema.yaml")
@@ -50,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         sio.read_yaml(args.framework),
         sio.read_yaml(args.transcripts),
         seed=args.seed,
+        analysis=sio.read_yaml(args.analysis)["analysis"],
+        published=sio.read_yaml(args.published),
     )
     import pathlib
 

@@ -23,8 +23,10 @@ from selfcare.refiqda.model import (
     selection_guid,
     source_guid,
 )
+from selfcare.synth.calibration import dataset_from_tables
 from selfcare.synth.facts import SITES, SYNTHETIC_NOTE, child_rng
 from selfcare.synth.quantitative import simulate_quantitative, true_parameters
+from selfcare.synth.realise import realise_published
 from selfcare.synth.transcripts.generate import generate_transcript
 
 # ---------------------------------------------------------------------------
@@ -449,8 +451,16 @@ def simulate_dataset(
     framework: Mapping[str, Any],
     bank: Mapping[str, Any],
     seed: int | None = None,
+    analysis: Mapping[str, Any] | None = None,
+    published: Mapping[str, Any] | None = None,
 ) -> dict[str, bytes]:
     """Build every file of the synthetic raw hand-over.
+
+    With ``realise_published: true`` in the configuration, the drawn
+    quantitative tables are then moved, by documented construction
+    (:func:`selfcare.synth.realise.realise_published`), until the workflow's
+    methods give each published executive-summary number at its printed
+    precision; that needs ``analysis`` and ``published``.
 
     Parameters
     ----------
@@ -459,6 +469,10 @@ def simulate_dataset(
         ``framework.yaml`` and ``transcripts.yaml``.
     seed : int, optional
         Overrides the configured seed.
+    analysis : mapping, optional
+        The ``analysis`` section of ``config/config.yaml``.
+    published : mapping, optional
+        ``config/published.yaml``.
 
     Returns
     -------
@@ -467,6 +481,11 @@ def simulate_dataset(
     """
     seed = int(cfg["seed"] if seed is None else seed)
     q = simulate_quantitative(cfg, measures, seed)
+    if cfg.get("realise_published"):
+        if analysis is None or published is None:
+            raise ValueError("realise_published needs the analysis configuration and config/published.yaml")
+        q = realise_published(q, measures, analysis, published,
+                              lambda t: dataset_from_tables(t, measures, analysis))
     people = q["people"]
     start = dt.date.fromisoformat(str(cfg["recruitment"]["start"]))
     taken: set[str] = set()

@@ -22,6 +22,7 @@ from selfcare.report.tables.quantitative import (
     flow_md,
     models_md,
     reliability_md,
+    sensitivity_md,
     service_use_md,
     table1_md,
 )
@@ -53,7 +54,8 @@ def build_all(
     results : mapping
         Frames read from ``results/``: ``table1``, ``flow``, ``change``,
         ``service_use`` (list or mapping of per-site frames), ``ancova``,
-        ``satisfaction``, ``engagement``, ``reliability_baseline``,
+        ``satisfaction``, ``engagement``, ``ancova_sensitivity``,
+        ``engagement_sensitivity``, ``reliability_baseline``,
         ``reliability_followup``, ``code_counts``, ``quotes``,
         ``survey_response``, ``survey_binary``, ``survey_likert``,
         ``table1_check`` and ``changes`` (the number changes since the
@@ -133,6 +135,7 @@ def _result_tables(
         "change": change_md(results["change"], fcfg),
         "service_use": service_use_md(results["service_use"], fcfg),
         "models": models_md(results["ancova"], results["satisfaction"], results["engagement"], fcfg),
+        "sensitivity": sensitivity_md(results["ancova_sensitivity"], results["engagement_sensitivity"], fcfg),
         "reliability": reliability_md(results["reliability_baseline"], results["reliability_followup"], fcfg, measures),
         "qual_counts": qual_counts_md(results["code_counts"], framework, fcfg),
         "quotes": quotes_md(results["quotes"], framework),

@@ -29,6 +29,7 @@ TABLE_NAMES = (
     "change",
     "service_use",
     "models",
+    "sensitivity",
     "reliability",
     "qual_counts",
     "quotes",

@@ -4,6 +4,8 @@ reproduced numbers with them (Reproduction check, Table 1 check).
 
 from __future__ import annotations
 
+import math
+
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -27,6 +29,7 @@ from selfcare.report.tables.markdown import (
 __all__ = [
     "published_records",
     "published_displays",
+    "printed_precision_check",
     "reproduction_md",
     "table1_check_md",
 ]
@@ -194,6 +197,131 @@ def _dof_tuple(text: Any) -> list[float] | None:
     return nums or None
 
 
+def _rounded(x: Any, decimals: int) -> Any:
+    """``x`` rounded half away from zero (None when missing or not finite)."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(v):
+        return None
+    return F.round_half_away(v, decimals)
+
+
+def printed_precision_check(
+    item: Mapping[str, Any], value: Any, interval: tuple[float, float] | None, p: Any
+) -> tuple[str, list[str]]:
+    """Whether a reproduced result equals the published one at its printed precision.
+
+    The estimate, both interval bounds and the p-value are rounded (half
+    away from zero) to the decimals printed in the publication and compared
+    with the published numbers; only the parts that were published count.
+
+    Returns
+    -------
+    verdict : str
+        ``"yes"``, ``"no"``, or ``"n.a."`` when nothing was compared.
+    differing : list of str
+        The parts that differ (``"value"``, ``"CI"``, ``"p"``).
+    """
+    dec = _published_decimals(item)
+    differing: list[str] = []
+    compared = 0
+    if item.get("value") is not None:
+        compared += 1
+        if _rounded(value, dec) != _rounded(item["value"], dec):
+            differing.append("value")
+    if item.get("ci"):
+        compared += 1
+        got = [None, None] if interval is None else [_rounded(b, dec) for b in interval]
+        if got != [_rounded(b, dec) for b in item["ci"]]:
+            differing.append("CI")
+    if item.get("p") is not None:
+        compared += 1
+        pd_ = int(item.get("p_decimals", 3))
+        if _rounded(p, pd_) != _rounded(item["p"], pd_):
+            differing.append("p")
+    if not compared:
+        return "n.a.", differing
+    return ("no" if differing else "yes"), differing
+
+
+def _summary_row(item: Mapping[str, Any], records_by_key: Mapping[str, Mapping[str, Any]],
+                 cfg: Mapping[str, Any]) -> dict[str, str]:
+    """One row of the reproduction table for an executive-summary item."""
+    shown = published_displays(item, cfg)
+    pub_parts = []
+    if "value" in shown:
+        pub_parts.append(shown["value"] + (f" (95% CI {shown['ci']})" if "ci" in shown else ""))
+    if "p" in shown:
+        pub_parts.append(f"{cfg['p_label']}{cfg['eq']}{shown['p']}")
+    est = _record(records_by_key, item["reproduced_by"], f"reproduced_by of {item['key']}")
+    rep = str(est["display"])
+    interval = None
+    p_value = None
+    if item.get("ci_key"):
+        ci = _record(records_by_key, item["ci_key"], f"ci_key of {item['key']}")
+        rep += f" (95% CI {ci['display']})"
+        interval = parse_interval(ci.get("value"))
+    if item.get("p_key"):
+        p = _record(records_by_key, item["p_key"], f"p_key of {item['key']}")
+        rep += f", {_p_phrase(p.get('value'), str(p['display']), cfg)}"
+        p_value = p.get("value")
+    same, differing = printed_precision_check(item, est.get("value"), interval, p_value)
+    notes = []
+    if item.get("value") is None:
+        inside = "n.a."
+        notes.append("only a p-value was published")
+    elif interval is None:
+        inside = "n.a."
+        notes.append("no reproduced interval")
+    else:
+        v = float(item["value"])
+        inside = "yes" if interval[0] <= v <= interval[1] else "no"
+    if differing:
+        notes.append("differs at the printed precision: " + ", ".join(differing))
+    if item.get("note"):
+        notes.append(str(item["note"]))
+    return {
+        "Finding": str(item.get("finding", item["key"])),
+        "Published": "; ".join(pub_parts) if pub_parts else cfg["missing"],
+        "Reproduced (synthetic data)": rep,
+        "Same at printed precision?": same,
+        "Published value inside reproduced 95% CI?": inside,
+        "Note": "; ".join(notes),
+    }
+
+
+def _table1_rows(published: Mapping[str, Any], table1_check_df: pd.DataFrame, cfg: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Rows of the reproduction table for the baseline-table statistics."""
+    rows = []
+    p_decimals = {t["key"]: int(t.get("p_decimals", 3)) for t in published.get("table1", []) or []}
+    for _, r in table1_check_df.iterrows():
+        key = str(r["key"])
+        dec = int(r["decimals"]) if not _missing(r.get("decimals")) else 1
+        stat = str(r["statistic"])
+        pub = F.fmt_stat(stat, _float(r["published"]), _dof_tuple(r.get("published_df")), dec, cfg)
+        if not _missing(r.get("published_p")):
+            pcfg = dict(cfg)
+            pcfg["p_decimals"] = p_decimals.get(key, 3)
+            pub += f", {F.fmt_p(float(r['published_p']), pcfg)}"
+        rep = F.fmt_stat(stat, _float(r["computed"]), _dof_tuple(r.get("computed_df")), dec, cfg)
+        if not _missing(r.get("computed_p")):
+            rep += f", {F.fmt_p(float(r['computed_p']), cfg)}"
+        note = "" if _missing(r.get("verdict")) else str(r["verdict"])
+        rows.append(
+            {
+                "Finding": f"Baseline table: {_lower_first(TABLE1_VARIABLE_LABELS.get(key, _humanise(key)))}",
+                "Published": pub,
+                "Reproduced (synthetic data)": rep,
+                "Same at printed precision?": "yes" if str(r.get("verdict")) == "reproduced" else "no",
+                "Published value inside reproduced 95% CI?": "n.a.",
+                "Note": note,
+            }
+        )
+    return rows
+
+
 def reproduction_md(
     published: Mapping[str, Any],
     records_by_key: Mapping[str, Mapping[str, Any]],
@@ -230,77 +358,20 @@ def reproduction_md(
         If a record named by ``config/published.yaml`` is missing.
     """
     cfg = _cfg(fcfg)
-    rows = []
-    for item in published.get("summary", []) or []:
-        shown = published_displays(item, cfg)
-        pub_parts = []
-        if "value" in shown:
-            pub_parts.append(shown["value"] + (f" (95% CI {shown['ci']})" if "ci" in shown else ""))
-        if "p" in shown:
-            pub_parts.append(f"{cfg['p_label']}{cfg['eq']}{shown['p']}")
-        est = _record(records_by_key, item["reproduced_by"], f"reproduced_by of {item['key']}")
-        rep = str(est["display"])
-        interval = None
-        if item.get("ci_key"):
-            ci = _record(records_by_key, item["ci_key"], f"ci_key of {item['key']}")
-            rep += f" (95% CI {ci['display']})"
-            interval = parse_interval(ci.get("value"))
-        if item.get("p_key"):
-            p = _record(records_by_key, item["p_key"], f"p_key of {item['key']}")
-            rep += f", {_p_phrase(p.get('value'), str(p['display']), cfg)}"
-        notes = []
-        if item.get("value") is None:
-            inside = "n.a."
-            notes.append("only a p-value was published")
-        elif interval is None:
-            inside = "n.a."
-            notes.append("no reproduced interval")
-        else:
-            v = float(item["value"])
-            inside = "yes" if interval[0] <= v <= interval[1] else "no"
-        if item.get("note"):
-            notes.append(str(item["note"]))
-        rows.append(
-            {
-                "Finding": str(item.get("finding", item["key"])),
-                "Published": "; ".join(pub_parts) if pub_parts else cfg["missing"],
-                "Reproduced (synthetic data)": rep,
-                "Published value inside reproduced 95% CI?": inside,
-                "Note": "; ".join(notes),
-            }
-        )
+    rows = [_summary_row(item, records_by_key, cfg) for item in published.get("summary", []) or []]
     if table1_check_df is not None and len(table1_check_df):
-        p_decimals = {t["key"]: int(t.get("p_decimals", 3)) for t in published.get("table1", []) or []}
-        for _, r in table1_check_df.iterrows():
-            key = str(r["key"])
-            dec = int(r["decimals"]) if not _missing(r.get("decimals")) else 1
-            stat = str(r["statistic"])
-            pub = F.fmt_stat(stat, _float(r["published"]), _dof_tuple(r.get("published_df")), dec, cfg)
-            if not _missing(r.get("published_p")):
-                pcfg = dict(cfg)
-                pcfg["p_decimals"] = p_decimals.get(key, 3)
-                pub += f", {F.fmt_p(float(r['published_p']), pcfg)}"
-            rep = F.fmt_stat(stat, _float(r["computed"]), _dof_tuple(r.get("computed_df")), dec, cfg)
-            if not _missing(r.get("computed_p")):
-                rep += f", {F.fmt_p(float(r['computed_p']), cfg)}"
-            note = "" if _missing(r.get("verdict")) else str(r["verdict"])
-            rows.append(
-                {
-                    "Finding": f"Baseline table: {_lower_first(TABLE1_VARIABLE_LABELS.get(key, _humanise(key)))}",
-                    "Published": pub,
-                    "Reproduced (synthetic data)": rep,
-                    "Published value inside reproduced 95% CI?": "n.a.",
-                    "Note": note,
-                }
-            )
+        rows += _table1_rows(published, table1_check_df, cfg)
     caption = (
         "Reproduction check: each number of the published executive summary (Gillard et al. 2010) "
         "and each test statistic of the published baseline table (Gillard et al. 2012) beside the "
         "value reproduced by this workflow on the synthetic data. The fourth column asks whether the "
-        "published value lies inside the reproduced 95% confidence interval."
+        "reproduced estimate, interval and p-value, rounded to the decimals the publication printed, equal "
+        "the published ones; the fifth whether the published value lies inside the reproduced 95% "
+        "confidence interval."
     )
-    columns = ["Finding", "Published", "Reproduced (synthetic data)", "Published value inside reproduced 95% CI?", "Note"]
-    return pipe_table(pd.DataFrame(rows, columns=columns), caption, "reproduction", widths=[3, 2.4, 3, 1.3, 2.4])
+    columns = ["Finding", "Published", "Reproduced (synthetic data)", "Same at printed precision?",
+               "Published value inside reproduced 95% CI?", "Note"]
+    return pipe_table(pd.DataFrame(rows, columns=columns), caption, "reproduction", widths=[2.6, 2.2, 2.8, 1.1, 1.1, 2.4])
 
 
 def table1_check_md(check_df: pd.DataFrame, fcfg: Mapping[str, Any] | None) -> str:

@@ -32,6 +32,7 @@ __all__ = [
     "change_md",
     "service_use_md",
     "models_md",
+    "sensitivity_md",
     "reliability_md",
 ]
 
@@ -229,6 +230,18 @@ def _concat(frames: Any) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+_HEADLINE_LABEL = {"gee": "GEE", "exact": "exact (sparse)", "signed_rank": "signed-rank (sparse)", "none": "not estimable"}
+
+
+def _second_p(r: Mapping[str, Any]) -> tuple[Any, str]:
+    """The p-value of the method not reported as the headline, and its name."""
+    headline = str(r.get("headline", "gee"))
+    kind = str(r.get("kind", "events"))
+    if headline == "gee":
+        return (r.get("exact_p_value"), "exact") if kind == "events" else (r.get("signed_rank_p_value"), "signed-rank")
+    return r.get("gee_p_value"), "GEE"
+
+
 def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None) -> str:
     """Service use in the nine months before baseline and before follow-up.
 
@@ -246,6 +259,7 @@ def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None) -> str:
     rows = []
     for s in sites:
         for _, r in df[df["site"].astype(str) == s].iterrows():
+            p2, p2_name = _second_p(r)
             row = {
                 "Site": s,
                 "Service": SERVICE_LABELS.get(str(r["service"]), _humanise(r["service"])),
@@ -259,21 +273,26 @@ def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None) -> str:
                     _float(r["pct_reduction"]), _float(r["pct_reduction_ci_low"]),
                     _float(r["pct_reduction_ci_high"]), 0, cfg, level=None,
                 ),
-                "p (GEE)": _p_text(r["p_value"], cfg),
-                "p (exact)": _p_text(r.get("exact_p_value"), cfg),
+                "Method": _HEADLINE_LABEL.get(str(r.get("headline", "gee")), str(r.get("headline"))),
+                "p": _p_text(r["p_value"], cfg),
+                "Second p": "" if _missing(p2) else f"{_p_text(p2, cfg)} ({p2_name})",
             }
             if has_note:
                 row["Note"] = "" if _missing(r.get("note")) else str(r["note"])
             rows.append(row)
     columns = ["Site", "Service", "n", "Total before", "Total after", "Rate ratio (95% CI)",
-               "Reduction, % (95% CI)", "p (GEE)", "p (exact)"] + (["Note"] if has_note else [])
+               "Reduction, % (95% CI)", "Method", "p", "Second p"] + (["Note"] if has_note else [])
     caption = (
         "Use of services reported for the nine months before baseline (before) and the nine months "
-        "before follow-up (after), among people with both reports. Rate ratio after/before from a "
-        "Poisson GEE with exchangeable working correlation and robust standard errors; reduction = "
-        "(1 - rate ratio) x 100; exact p from the conditional binomial test of the two totals."
+        "before follow-up (after), among people with both reports. Method GEE: rate ratio after/before "
+        "from a Poisson GEE clustered by person (exchangeable working correlation) with the "
+        "Mancl-DeRouen bias-reduced sandwich standard error. Where events are sparse (sparse-events rule, "
+        "see Methods) the exact conditional interval and p are reported instead, flagged 'exact (sparse)'; "
+        "for inpatient nights, which come in blocks and are not independent events, no exact test is "
+        "made and the second p is the Wilcoxon signed-rank test of the per-person differences. "
+        "Reduction = (1 - rate ratio) x 100."
     )
-    widths = [0.8, 2.2, 0.6, 1, 1, 2, 2, 0.9, 0.9] + ([2] if has_note else [])
+    widths = [0.6, 1.8, 0.5, 0.8, 0.8, 1.9, 1.9, 1.1, 0.8, 1.3] + ([2] if has_note else [])
     return pipe_table(pd.DataFrame(rows, columns=columns), caption, "service_use", widths=widths)
 
 
@@ -361,11 +380,73 @@ def models_md(
         "Regression models (complete cases). ANCOVA: nine-month score on baseline score, choosing to "
         "take medication as prescribed and site. Linear model: satisfaction with the project (item "
         "mean) on baseline clinical severity and site. Logistic model: staying engaged on baseline "
-        "quality of life, collaboration with the main staff contact and site (odds ratios). Site terms "
-        "are contrasts with the reference site."
+        "quality of life and collaboration with the main staff contact (odds ratios, Wald intervals; "
+        "sensitivity analyses in the sensitivity table). Site terms are contrasts with the reference site."
     )
     df = pd.DataFrame(rows, columns=["Model", "Term", "Scale", "Estimate (95% CI)", "p", "n"])
     return pipe_table(df, caption, "models", widths=[2.6, 3, 1.2, 2.2, 0.8, 0.6])
+
+
+# --------------------------------------------------------------------------
+# sensitivity analyses
+# --------------------------------------------------------------------------
+
+
+def sensitivity_md(
+    ancova_sens: pd.DataFrame,
+    engagement_sens: pd.DataFrame,
+    fcfg: Mapping[str, Any] | None,
+) -> str:
+    """Sensitivity analyses beside the main estimates.
+
+    Parameters
+    ----------
+    ancova_sens : pandas.DataFrame
+        ``results/analysis/ancova_sensitivity.csv`` (``outcome, analysis,
+        estimate, ci_low, ci_high, p_value, n``): medication choice at
+        follow-up (main) and at baseline.
+    engagement_sens : pandas.DataFrame
+        ``results/analysis/engagement_sensitivity.csv`` (``term, method,
+        method_label, odds_ratio, or_ci_low, or_ci_high, p_value, n``).
+    fcfg : mapping or None
+        Formatting configuration.
+    """
+    cfg = _cfg(fcfg)
+    rows = []
+    for _, r in ancova_sens.iterrows():
+        label = OUTCOME_LABELS.get(str(r["outcome"]), _humanise(r["outcome"]))
+        rows.append({
+            "Model": f"ANCOVA: {label.lower()} at nine months",
+            "Analysis": f"Medication choice {str(r['analysis'])}",
+            "Estimate (95% CI)": F.fmt_est_ci(_float(r["estimate"]), _float(r["ci_low"]), _float(r["ci_high"]),
+                                              2, cfg, level=None, signed=True),
+            "p": _p_text(r["p_value"], cfg),
+            "n": F.fmt_int(r["n"], cfg),
+        })
+    eng = engagement_sens[engagement_sens["term"].astype(str) != "Intercept"]
+    for term in pd.unique(eng["term"].astype(str)):
+        part = eng[eng["term"].astype(str) == term]
+        name = f"Logistic: staying engaged, {_term_label(term, '').lower()} (odds ratio)"
+        for _, r in part.iterrows():
+            rows.append({
+                "Model": name,
+                "Analysis": str(r["method_label"]) + (" (headline)" if str(r["method"]) == "wald" else ""),
+                "Estimate (95% CI)": F.fmt_est_ci(_float(r["odds_ratio"]), _float(r["or_ci_low"]),
+                                                  _float(r["or_ci_high"]), 2, cfg, level=None),
+                "p": _p_text(r["p_value"], cfg),
+                "n": F.fmt_int(r["n"], cfg),
+            })
+            name = ""
+    caption = (
+        "Sensitivity analyses beside the main estimates. ANCOVA: the effect of choosing to take medication "
+        "as prescribed with the exposure measured at follow-up (main analysis, the time point of the "
+        "outcome) and at baseline. Logistic model of staying engaged: maximum likelihood with Wald "
+        "intervals and Wald p (headline), with profile-likelihood intervals and likelihood-ratio p, and "
+        "Firth's penalised likelihood with profile penalised-likelihood intervals and penalised "
+        "likelihood-ratio p."
+    )
+    df = pd.DataFrame(rows, columns=["Model", "Analysis", "Estimate (95% CI)", "p", "n"])
+    return pipe_table(df, caption, "sensitivity", widths=[3, 3.4, 2.2, 0.8, 0.6])
 
 
 # --------------------------------------------------------------------------
