@@ -140,7 +140,7 @@ def test_table1_md():
             "test": ["F(2, 117) = 5.9, p = 0.004", None, "χ²(2) = 1.3, p = 0.529", "χ²(6) = 20.3, p = 0.002", None],
         }
     )
-    md = table1_md(df, site_n={"LO": 38, "SO": 41}, fcfg=FCFG)
+    md = table1_md(df, site_n={"LO": 38, "SO": 41}, fcfg=FCFG, caption="T1")
     assert header(md) == ["Characteristic", "Category", "LO (n = 38)", "SO (n = 41)", "Test across sites"]
     assert caption_line(md).endswith("{#tbl-table1}")
     rows = body_rows(md)
@@ -162,7 +162,7 @@ def test_flow_md_totals():
             "excluded_empowerment_score_missing": [3, 3],
         }
     )
-    md = flow_md(df, FCFG)
+    md = flow_md(df, FCFG, caption="Participants by site")
     assert header(md) == ["Stage", "LO", "SO", "All sites"]
     assert caption_line(md).endswith("{#tbl-flow}")
     rows = body_rows(md)
@@ -189,7 +189,7 @@ CHANGE = pd.DataFrame(
 
 
 def test_change_md_formats_numbers():
-    md = change_md(CHANGE, FCFG)
+    md = change_md(CHANGE, FCFG, caption="C")
     assert header(md) == [
         "Site", "Outcome", "n", "Baseline mean", "Follow-up mean", "Mean change (95% CI)",
         "p (paired t)", "p (Wilcoxon)", "Cohen\\'s dz",
@@ -223,13 +223,13 @@ def _service(site: str) -> pd.DataFrame:
 
 
 def test_service_use_md_accepts_list_or_mapping():
-    md = service_use_md([_service("SO"), _service("LO")], FCFG)
+    md = service_use_md([_service("SO"), _service("LO")], FCFG, caption="S")
     assert caption_line(md).endswith("{#tbl-service_use}")
     assert header(md)[:3] == ["Site", "Service", "n"]
     rows = body_rows(md)
     assert rows[0].startswith("| LO | A\\&E attendances | 31 | 67 | 43 | 0.64 (0.49 to 0.84) | 36 (16 to 51) | GEE | 0.001 | 0.028 (exact) |")
     assert rows[1].startswith("| SO |")
-    assert service_use_md({"LO": _service("LO")}, FCFG) == service_use_md(_service("LO"), FCFG)
+    assert service_use_md({"LO": _service("LO")}, FCFG, caption="S") == service_use_md(_service("LO"), FCFG, caption="S")
 
 
 def test_models_md_terms_and_estimates():
@@ -253,7 +253,7 @@ def test_models_md_terms_and_estimates():
         {"term": ["Intercept", "quality_of_life_bl"], "odds_ratio": [0.32, 1.1997], "or_ci_low": [0.03, 0.7716],
          "or_ci_high": [3.1, 1.8652], "p_value": [0.33, 0.4188], "n": [111, 111]}
     )
-    md = models_md(ancova, satisfaction, engagement, FCFG)
+    md = models_md(ancova, satisfaction, engagement, FCFG, caption="M")
     assert header(md) == ["Model", "Term", "Scale", "Estimate (95% CI)", "p", "n"]
     assert caption_line(md).endswith("{#tbl-models}")
     rows = body_rows(md)
@@ -274,7 +274,7 @@ def test_reliability_md_missing_timepoint():
     follow = pd.DataFrame({"measure": ["empowerment", "satisfaction"], "scale": ["empowerment", "satisfaction"],
                            "n": [60, 82], "n_items": [28, 8], "alpha": [0.9443, 0.8435], "ci_low": [0.922, 0.787],
                            "ci_high": [0.963, 0.890]})
-    md = reliability_md(base, follow, FCFG)
+    md = reliability_md(base, follow, FCFG, caption="R")
     assert header(md) == ["Scale", "Items", "Baseline n", "Baseline alpha (95% CI)", "Follow-up n", "Follow-up alpha (95% CI)"]
     assert caption_line(md).endswith("{#tbl-reliability}")
     rows = body_rows(md)
@@ -296,7 +296,7 @@ def _counts() -> pd.DataFrame:
 
 
 def test_qual_counts_md():
-    md = qual_counts_md(_counts(), FRAMEWORK, FCFG)
+    md = qual_counts_md(_counts(), FRAMEWORK, FCFG, caption="Q")
     assert header(md) == ["Theme / sub-code", "All interviews (n = 87)", "Carers (n = 12)", "LO (n = 29)"]
     assert caption_line(md).endswith("{#tbl-qual_counts}")
     rows = body_rows(md)
@@ -304,7 +304,7 @@ def test_qual_counts_md():
     assert rows[1].startswith("| \u2003Peer support | 52 (60%) |")
     assert rows[2].startswith("| **Self care and risk** |")
     assert len(rows) == 4
-    assert len(body_rows(qual_counts_md(_counts(), FRAMEWORK, FCFG, include_codes=False))) == 2
+    assert len(body_rows(qual_counts_md(_counts(), FRAMEWORK, FCFG, include_codes=False, caption="Q"))) == 2
 
 
 def test_quotes_md_keeps_quote_text():
@@ -312,7 +312,7 @@ def test_quotes_md_keeps_quote_text():
     quotes = pd.DataFrame({"theme": ["risk", "services"], "code": ["medication", "peer_support"], "pid": ["P1", "P2"],
                            "group": ["service_user", "carer"], "site": ["NO", "LO"], "interview_id": ["I1", "I2"],
                            "start": [1, 2], "end": [3, 4], "quote": [quote, "Plain words."]})
-    md = quotes_md(quotes, FRAMEWORK)
+    md = quotes_md(quotes, FRAMEWORK, caption="Quotes")
     assert header(md) == ["Theme", "Sub-code", "Speaker", "Quotation"]
     assert caption_line(md).endswith("{#tbl-quotes}")
     rows = body_rows(md)

@@ -191,7 +191,7 @@ def test_estimator_module_change_reruns_its_analyses_only(workdir):
     assert not planned & {"validate_raw", "deidentify", "score_measures", "analysis_dataset", "qualitative"}, sorted(planned)
 
 
-def test_snakemake_report_shows_every_figure_with_its_manuscript_caption(workdir, tmp_path):
+def test_snakemake_report_shows_every_figure_and_main_table_with_its_manuscript_caption(workdir, tmp_path):
     res = _snakemake(workdir, "--report", str(tmp_path / "report.zip"))
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     with zipfile.ZipFile(tmp_path / "report.zip") as zf:
@@ -203,3 +203,12 @@ def test_snakemake_report_shows_every_figure_with_its_manuscript_caption(workdir
         assert first_words in html, f"caption of figure {name} missing from the Snakemake report"
         assert any(n.endswith(f"/{name}.png") for n in names), f"figure {name} missing from the report"
     assert any(n.endswith("/index.pdf") for n in names) and any(n.endswith("/index.html") for n in names)
+    tables = yaml.safe_load((workdir / "manuscript/tables.yaml").read_text())
+    for name, entry in tables.items():
+        first_words = " ".join(entry["caption"].split()[:8])
+        assert first_words in html, f"caption of table {name} missing from the Snakemake report"
+        assert any(n.endswith(f"/{name}.md") for n in names), f"table {name} missing from the report"
+    # the report's own tables carry the same captions (written once, in the manuscript)
+    for name, entry in tables.items():
+        md = (workdir / f"results/manuscript/tables/{name}.md").read_text()
+        assert " ".join(entry["caption"].split()) in md

@@ -82,21 +82,30 @@ def figure_captions():
 
 
 def document_title():
-    """The manuscript's title, from its _quarto.yml (for the Snakemake report)."""
-    with open(wf("manuscript/_quarto.yml"), encoding="utf-8") as fh:
-        meta = yaml.safe_load(fh)
-    return " ".join(
-        str(meta.get("title") or meta.get("book", {}).get("title", "")).split()
-    )
+    """The manuscript's title and subtitle, from the front matter of index.qmd
+    (for the Snakemake report)."""
+    with open(wf("manuscript/index.qmd"), encoding="utf-8") as fh:
+        meta = yaml.safe_load(fh.read().split("---", 2)[1])
+    return ": ".join(str(meta[k]) for k in ("title", "subtitle") if meta.get(k))
 
 
-def in_report(path, caption, category):
+def table_captions():
+    """Table name -> caption, from the manuscript's tables.yaml (the captions
+    the report prints under its tables; the Snakemake report shows them too)."""
+    with open(wf("manuscript/tables.yaml"), encoding="utf-8") as fh:
+        return {
+            k: " ".join(v["caption"].split()) for k, v in yaml.safe_load(fh).items()
+        }
+
+
+def in_report(path, caption, category, **kwargs):
     """Mark an output for `snakemake --report`, its caption template taken from
     manuscript/report/ (templates only: the text comes from the manuscript)."""
     return report(
         path,
         caption=str(WORKFLOW_ROOT / "manuscript/report" / caption),
         category=category,
+        **kwargs,
     )
 
 

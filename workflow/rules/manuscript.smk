@@ -126,11 +126,17 @@ rule tables:
         sentences="results/report/changed_sentences.csv",
         accepted_tables=wf("manuscript/accepted-tables.json"),
         accepted_figures=wf("manuscript/accepted-figures.json"),
+        captions=wf("manuscript/tables.yaml"),
         published="config/published.yaml",
         framework="config/framework.yaml",
         measures="config/measures.yaml",
     output:
-        tables=directory("results/manuscript/tables"),
+        tables=in_report(
+            directory("results/manuscript/tables"),
+            "table.rst",
+            "Tables",
+            patterns=[f"{{name,{'|'.join(table_captions())}}}.md"],
+        ),
         cells="results/report/changed_cells.csv",
         figures="results/report/changed_figures.csv",
     log:
@@ -142,6 +148,7 @@ rule tables:
         mem_mb=1024,
     params:
         formatting=config["formatting"],
+        table_captions=table_captions(),
     script:
         "../scripts/tables.py"
 

@@ -25,6 +25,7 @@ def main(smk):
         results, {"formatting": smk.params.formatting}, io.read_yaml(i.published), io.read_yaml(i.framework),
         {m["key"]: m for m in manifest}, manifest, io.read_json(i.figures), io.read_yaml(i.measures),
         {"tables": io.read_json(i.accepted_tables), "figures": io.read_json(i.accepted_figures)},
+        captions=io.read_yaml(i.captions),
     )
     for name, text in out.items():
         io.write_text(Path(smk.output.tables) / f"{name}.md", text)

@@ -27,6 +27,10 @@ from selfcare.report.tables.quantitative import (
     table1_md,
 )
 
+#: Tables whose caption is prose in manuscript/tables.yaml (the others are
+#: built from data or are appendices of the workflow itself).
+CAPTIONED = ("table1", "flow", "change", "service_use", "models", "sensitivity", "reliability", "qual_counts", "quotes")
+
 __all__ = [
     "build_all",
     "build_with_changes",
@@ -46,6 +50,7 @@ def build_all(
     manifest: Sequence[Mapping[str, Any]],
     figs: Sequence[Mapping[str, Any]],
     measures: Mapping[str, Any] | None = None,
+    captions: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, str]:
     """All tables, by name (see :data:`TABLE_NAMES`).
 
@@ -76,7 +81,8 @@ def build_all(
     dict
         Name -> markdown text.
     """
-    tables, _ = build_with_changes(results, config, published, framework, records_by_key, manifest, figs, measures)
+    tables, _ = build_with_changes(results, config, published, framework, records_by_key, manifest, figs, measures,
+                                   captions=captions)
     return tables
 
 
@@ -90,6 +96,7 @@ def build_with_changes(
     figs: Sequence[Mapping[str, Any]],
     measures: Mapping[str, Any] | None = None,
     accepted: Mapping[str, Any] | None = None,
+    captions: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[dict[str, str], dict[str, pd.DataFrame]]:
     """All tables, and what moved since the accepted version (rule ``tables``).
 
@@ -107,7 +114,7 @@ def build_with_changes(
         ``cells`` (table cells that moved) and ``figures`` (figures whose
         bytes changed), as frames.
     """
-    tables = _result_tables(results, config, published, framework, records_by_key, manifest, figs, measures)
+    tables = _result_tables(results, config, published, framework, records_by_key, manifest, figs, measures, captions)
     accepted = accepted or {}
     cells = changed_cells(accepted.get("tables", {}), table_snapshot(tables))
     figures = changed_figures(accepted.get("figures", {}), figs)
@@ -124,21 +131,30 @@ def _result_tables(
     manifest: Sequence[Mapping[str, Any]],
     figs: Sequence[Mapping[str, Any]],
     measures: Mapping[str, Any] | None,
+    captions: Mapping[str, Mapping[str, str]] | None,
 ) -> dict[str, str]:
-    """Every table but the changes appendix."""
+    """Every table but the changes appendix (captions of :data:`CAPTIONED`
+    tables from ``manuscript/tables.yaml``)."""
     fcfg = config.get("formatting", {})
+    cap = {name: entry["caption"] for name, entry in (captions or {}).items()}
+    missing = sorted(set(CAPTIONED) - set(cap))
+    if missing:
+        raise ValueError(f"manuscript/tables.yaml: no caption for table(s) {', '.join(missing)}")
     flow = results["flow"]
     site_n = {str(r["site"]): r["recruited"] for _, r in flow.iterrows()} if "recruited" in flow.columns else None
     return {
-        "table1": table1_md(results["table1"], site_n, fcfg),
-        "flow": flow_md(flow, fcfg),
-        "change": change_md(results["change"], fcfg),
-        "service_use": service_use_md(results["service_use"], fcfg),
-        "models": models_md(results["ancova"], results["satisfaction"], results["engagement"], fcfg),
-        "sensitivity": sensitivity_md(results["ancova_sensitivity"], results["engagement_sensitivity"], fcfg),
-        "reliability": reliability_md(results["reliability_baseline"], results["reliability_followup"], fcfg, measures),
-        "qual_counts": qual_counts_md(results["code_counts"], framework, fcfg),
-        "quotes": quotes_md(results["quotes"], framework),
+        "table1": table1_md(results["table1"], site_n, fcfg, caption=cap["table1"]),
+        "flow": flow_md(flow, fcfg, caption=cap["flow"]),
+        "change": change_md(results["change"], fcfg, caption=cap["change"]),
+        "service_use": service_use_md(results["service_use"], fcfg, caption=cap["service_use"]),
+        "models": models_md(results["ancova"], results["satisfaction"], results["engagement"], fcfg,
+                            caption=cap["models"]),
+        "sensitivity": sensitivity_md(results["ancova_sensitivity"], results["engagement_sensitivity"], fcfg,
+                                      caption=cap["sensitivity"]),
+        "reliability": reliability_md(results["reliability_baseline"], results["reliability_followup"], fcfg, measures,
+                                      caption=cap["reliability"]),
+        "qual_counts": qual_counts_md(results["code_counts"], framework, fcfg, caption=cap["qual_counts"]),
+        "quotes": quotes_md(results["quotes"], framework, caption=cap["quotes"]),
         "survey": survey_md(results["survey_response"], results["survey_binary"], results["survey_likert"], fcfg),
         "reproduction": reproduction_md(published, records_by_key, results["table1_check"], fcfg),
         "table1_check": table1_check_md(results["table1_check"], fcfg),

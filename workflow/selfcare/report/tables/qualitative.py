@@ -55,12 +55,13 @@ def qual_counts_md(
     framework: Mapping[str, Any],
     fcfg: Mapping[str, Any] | None = None,
     include_codes: bool = True,
-    sites: Sequence[str] | None = None,
-) -> str:
+    sites: Sequence[str] | None = None, *, caption: str) -> str:
     """Interviews coding each theme (and sub-code), by stakeholder group and site.
 
     Parameters
     ----------
+    caption : str
+        The table's caption, from ``manuscript/tables.yaml``.
     code_counts : pandas.DataFrame
         ``results/qualitative/code_counts.csv`` (``level, theme, code, group,
         site, n_sources, n_interviews_in_group``).
@@ -111,20 +112,17 @@ def qual_counts_md(
                 csub = cc[(cc["level"] == "code") & (cc["theme"] == theme) & (cc["code"] == code)]
                 rows.append([f"\u2003{md_escape(_code_label(framework, theme, code))}", *cells(csub)])
     df = pd.DataFrame(rows, columns=["Theme / sub-code", *headers])
-    caption = (
-        "Framework analysis of the synthetic interview transcripts: number (and share) of interviews "
-        "in which each theme and sub-code was coded at least once, for all interviews, by stakeholder "
-        "group and by site."
-    )
     widths = [3.6] + [1.3] * (len(headers))
     return pipe_table(df, caption, "qual_counts", raw_columns=["Theme / sub-code"], widths=widths)
 
 
-def quotes_md(quotes: pd.DataFrame, framework: Mapping[str, Any]) -> str:
+def quotes_md(quotes: pd.DataFrame, framework: Mapping[str, Any], *, caption: str) -> str:
     """Illustrative quotations by theme, as scrubbed (``[NAME]``, ``[PLACE]``...).
 
     Parameters
     ----------
+    caption : str
+        The table's caption, from ``manuscript/tables.yaml``.
     quotes : pandas.DataFrame
         ``results/qualitative/quotes.csv`` (``theme, code, group, site, quote``).
     framework : mapping
@@ -152,11 +150,6 @@ def quotes_md(quotes: pd.DataFrame, framework: Mapping[str, Any]) -> str:
             }
         )
         previous = theme
-    caption = (
-        "Illustrative quotations from the synthetic transcripts, chosen by the workflow's quote rule "
-        "from people who consented to quotation; names, places and other identifiers appear as "
-        "placeholders such as [NAME] after scrubbing."
-    )
     df = pd.DataFrame(rows, columns=["Theme", "Sub-code", "Speaker", "Quotation"])
     return pipe_table(df, caption, "quotes", widths=[1.8, 1.8, 1.4, 6], align=["l", "l", "l", "l"])
 

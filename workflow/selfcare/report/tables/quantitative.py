@@ -45,12 +45,13 @@ def table1_md(
     table1_df: pd.DataFrame,
     site_n: Mapping[str, Any] | None = None,
     fcfg: Mapping[str, Any] | None = None,
-    single_levels: Mapping[str, str] | None = None,
-) -> str:
+    single_levels: Mapping[str, str] | None = None, *, caption: str) -> str:
     """Table 1: baseline characteristics by site.
 
     Parameters
     ----------
+    caption : str
+        The table's caption, from ``manuscript/tables.yaml``.
     table1_df : pandas.DataFrame
         ``results/analysis/table1.csv``: ``variable, label, row``, one text
         column per site, ``test``.
@@ -91,11 +92,6 @@ def table1_md(
     df = pd.DataFrame(rows, columns=["Characteristic", "Category", *sites, "Test across sites"])
     if site_n:
         df = df.rename(columns={s: f"{s} (n = {F.fmt_int(site_n[s], cfg)})" for s in sites if s in site_n})
-    caption = (
-        "Baseline characteristics of the synthetic sample by site (number of people unless stated). "
-        "Sites are compared by one-way ANOVA (age), Kruskal-Wallis test (dependants) and Pearson "
-        "chi-squared test without continuity correction (all other rows)."
-    )
     return pipe_table(df, caption, "table1", widths=[2.6, 2.2, *[1.3] * len(sites), 2.4])
 
 
@@ -115,11 +111,13 @@ _FLOW_ROWS = [
 ]
 
 
-def flow_md(flow_df: pd.DataFrame, fcfg: Mapping[str, Any] | None = None) -> str:
+def flow_md(flow_df: pd.DataFrame, fcfg: Mapping[str, Any] | None = None, *, caption: str) -> str:
     """Participant flow by site, with the numbers analysed per outcome.
 
     Parameters
     ----------
+    caption : str
+        The table's caption, from ``manuscript/tables.yaml``.
     flow_df : pandas.DataFrame
         ``results/analysis/flow.csv`` (one row per site).
     fcfg : mapping, optional
@@ -148,10 +146,6 @@ def flow_md(flow_df: pd.DataFrame, fcfg: Mapping[str, Any] | None = None) -> str
         row["All sites"] = F.fmt_int(total, cfg)
         rows.append(row)
     df = pd.DataFrame(rows, columns=["Stage", *sites, "All sites"])
-    caption = (
-        "Participant flow by site, from referral to the nine-month follow-up, and the number of people "
-        "with both a baseline and a follow-up score for each outcome (complete-case analysis)."
-    )
     return pipe_table(df, caption, "flow", widths=[4.5, *[1] * len(sites), 1.2])
 
 
@@ -163,12 +157,13 @@ def flow_md(flow_df: pd.DataFrame, fcfg: Mapping[str, Any] | None = None) -> str
 def change_md(
     change_df: pd.DataFrame,
     fcfg: Mapping[str, Any] | None,
-    decimals: Mapping[str, int] | None = None,
-) -> str:
+    decimals: Mapping[str, int] | None = None, *, caption: str) -> str:
     """Within-site change from baseline to nine months (paired t-test, Wilcoxon).
 
     Parameters
     ----------
+    caption : str
+        The table's caption, from ``manuscript/tables.yaml``.
     change_df : pandas.DataFrame
         ``results/analysis/change.csv``.
     fcfg : mapping or None
@@ -203,12 +198,6 @@ def change_md(
             rows.append(row)
     columns = ["Site", "Outcome", "n", "Baseline mean", "Follow-up mean", "Mean change (95% CI)",
                "p (paired t)", "p (Wilcoxon)", "Cohen's dz"] + (["Note"] if has_note else [])
-    caption = (
-        "Change from baseline to nine months within each site: mean of the paired differences "
-        "(follow-up minus baseline) with its 95% confidence interval and paired t-test p-value, the "
-        "Wilcoxon signed-rank p-value as a sensitivity analysis, and the standardised change "
-        "(Cohen's dz). Complete cases only."
-    )
     widths = [0.7, 2.4, 0.6, 1.1, 1.1, 2.2, 1.3, 1.4, 1.1] + ([2] if has_note else [])
     return pipe_table(pd.DataFrame(rows, columns=columns), caption, "change", widths=widths)
 
@@ -242,11 +231,13 @@ def _second_p(r: Mapping[str, Any]) -> tuple[Any, str]:
     return r.get("gee_p_value"), "GEE"
 
 
-def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None) -> str:
+def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None, *, caption: str) -> str:
     """Service use in the nine months before baseline and before follow-up.
 
     Parameters
     ----------
+    caption : str
+        The table's caption, from ``manuscript/tables.yaml``.
     frames : DataFrame, sequence or mapping of DataFrames
         ``results/analysis/service_use_<site>.csv`` (one per site).
     fcfg : mapping or None
@@ -282,16 +273,6 @@ def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None) -> str:
             rows.append(row)
     columns = ["Site", "Service", "n", "Total before", "Total after", "Rate ratio (95% CI)",
                "Reduction, % (95% CI)", "Method", "p", "Second p"] + (["Note"] if has_note else [])
-    caption = (
-        "Use of services reported for the nine months before baseline (before) and the nine months "
-        "before follow-up (after), among people with both reports. Method GEE: rate ratio after/before "
-        "from a Poisson GEE clustered by person (exchangeable working correlation) with the "
-        "Mancl-DeRouen bias-reduced sandwich standard error. Where events are sparse (sparse-events rule, "
-        "see Methods) the exact conditional interval and p are reported instead, flagged 'exact (sparse)'; "
-        "for inpatient nights, which come in blocks and are not independent events, no exact test is "
-        "made and the second p is the Wilcoxon signed-rank test of the per-person differences. "
-        "Reduction = (1 - rate ratio) x 100."
-    )
     widths = [0.6, 1.8, 0.5, 0.8, 0.8, 1.9, 1.9, 1.1, 0.8, 1.3] + ([2] if has_note else [])
     return pipe_table(pd.DataFrame(rows, columns=columns), caption, "service_use", widths=widths)
 
@@ -332,12 +313,13 @@ def models_md(
     satisfaction: pd.DataFrame,
     engagement: pd.DataFrame,
     fcfg: Mapping[str, Any] | None,
-    exposure_label: str = "Takes medication as prescribed, by choice",
-) -> str:
+    exposure_label: str = "Takes medication as prescribed, by choice", *, caption: str) -> str:
     """The three regression models: ANCOVA, satisfaction (OLS), engagement (logistic).
 
     Parameters
     ----------
+    caption : str
+        The table's caption, from ``manuscript/tables.yaml``.
     ancova : pandas.DataFrame
         ``results/analysis/ancova.csv`` (``outcome, term, estimate, ci_low,
         ci_high, p_value, n``).
@@ -376,13 +358,6 @@ def models_md(
         add(f"ANCOVA: {label} at nine months", part, "estimate", "ci_low", "ci_high", 2, "difference")
     add("Linear: satisfaction with the project", satisfaction, "estimate", "ci_low", "ci_high", 3, "coefficient")
     add("Logistic: staying engaged", engagement, "odds_ratio", "or_ci_low", "or_ci_high", 2, "odds ratio")
-    caption = (
-        "Regression models (complete cases). ANCOVA: nine-month score on baseline score, choosing to "
-        "take medication as prescribed and site. Linear model: satisfaction with the project (item "
-        "mean) on baseline clinical severity and site. Logistic model: staying engaged on baseline "
-        "quality of life and collaboration with the main staff contact (odds ratios, Wald intervals; "
-        "sensitivity analyses in the sensitivity table). Site terms are contrasts with the reference site."
-    )
     df = pd.DataFrame(rows, columns=["Model", "Term", "Scale", "Estimate (95% CI)", "p", "n"])
     return pipe_table(df, caption, "models", widths=[2.6, 3, 1.2, 2.2, 0.8, 0.6])
 
@@ -395,12 +370,13 @@ def models_md(
 def sensitivity_md(
     ancova_sens: pd.DataFrame,
     engagement_sens: pd.DataFrame,
-    fcfg: Mapping[str, Any] | None,
-) -> str:
+    fcfg: Mapping[str, Any] | None, *, caption: str) -> str:
     """Sensitivity analyses beside the main estimates.
 
     Parameters
     ----------
+    caption : str
+        The table's caption, from ``manuscript/tables.yaml``.
     ancova_sens : pandas.DataFrame
         ``results/analysis/ancova_sensitivity.csv`` (``outcome, analysis,
         estimate, ci_low, ci_high, p_value, n``): medication choice at
@@ -437,14 +413,6 @@ def sensitivity_md(
                 "n": F.fmt_int(r["n"], cfg),
             })
             name = ""
-    caption = (
-        "Sensitivity analyses beside the main estimates. ANCOVA: the effect of choosing to take medication "
-        "as prescribed with the exposure measured at follow-up (main analysis, the time point of the "
-        "outcome) and at baseline. Logistic model of staying engaged: maximum likelihood with Wald "
-        "intervals and Wald p (headline), with profile-likelihood intervals and likelihood-ratio p, and "
-        "Firth's penalised likelihood with profile penalised-likelihood intervals and penalised "
-        "likelihood-ratio p."
-    )
     df = pd.DataFrame(rows, columns=["Model", "Analysis", "Estimate (95% CI)", "p", "n"])
     return pipe_table(df, caption, "sensitivity", widths=[3, 3.4, 2.2, 0.8, 0.6])
 
@@ -469,12 +437,13 @@ def reliability_md(
     rel_baseline: pd.DataFrame,
     rel_followup: pd.DataFrame,
     fcfg: Mapping[str, Any] | None,
-    measures: Mapping[str, Any] | None = None,
-) -> str:
+    measures: Mapping[str, Any] | None = None, *, caption: str) -> str:
     """Internal consistency (Cronbach's alpha) of each scale at both time points.
 
     Parameters
     ----------
+    caption : str
+        The table's caption, from ``manuscript/tables.yaml``.
     rel_baseline, rel_followup : pandas.DataFrame
         ``results/scores/reliability_<timepoint>.csv`` (``measure, scale, n,
         n_items, alpha, ci_low, ci_high``).
@@ -508,8 +477,4 @@ def reliability_md(
         row["Items"] = items
         rows.append(row)
     columns = ["Scale", "Items", "Baseline n", "Baseline alpha (95% CI)", "Follow-up n", "Follow-up alpha (95% CI)"]
-    caption = (
-        "Internal consistency of each scale and subscale: Cronbach's alpha with its 95% confidence "
-        "interval, among people who answered every item at that time point (n)."
-    )
     return pipe_table(pd.DataFrame(rows, columns=columns), caption, "reliability", widths=[4, 0.8, 1, 2, 1, 2])
