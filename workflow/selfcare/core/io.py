@@ -245,6 +245,12 @@ def list_files(root: str | os.PathLike[str]) -> list[Path]:
     return sorted(p for p in base.rglob("*") if p.is_file())
 
 
+def read_tree(root: str | os.PathLike[str]) -> dict[str, bytes]:
+    """Every regular file below ``root`` as ``{relative posix path: bytes}``, sorted."""
+    base = Path(root)
+    return {p.relative_to(base).as_posix(): p.read_bytes() for p in list_files(base)}
+
+
 def read_package_sources(package_dir: str | os.PathLike[str]) -> dict[str, str]:
     """Source text of every module of a Python package, by dotted name.
 
