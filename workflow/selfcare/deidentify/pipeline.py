@@ -180,6 +180,19 @@ def scrub_project(
     return replace(project, sources=sources, users=users, description="De-identified coding export"), counts, texts
 
 
+def register_names(tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Full names in the participant and interviewee registers.
+
+    Called on the tables as handed over AND after the documented corrections,
+    so that a name's spelling before a correction (which may still stand in
+    a transcript) is scrubbed as well as the corrected one.
+    """
+    return [
+        v for t in ("participants", "interviewees") if t in tables and "full_name" in tables[t]
+        for v in tables[t]["full_name"].dropna()
+    ]
+
+
 def deidentify(
     tables: Mapping[str, pd.DataFrame],
     qdpx_members: Mapping[str, bytes],
@@ -223,6 +236,7 @@ def deidentify(
     """
     items = {i for m in measures["measures"].values() for i in m["items"]}
     tables = dict(tables)
+    names = register_names(tables)  # before corrections: see register_names
     corrections_log: list[dict[str, Any]] = []
     if "corrections" in tables:
         tables, corrections_log = apply_corrections(
@@ -248,7 +262,7 @@ def deidentify(
         out[name] = _transform(name, frame.reset_index(drop=True), allow, key, baseline_of, cfg, counts)
 
     # Transcripts, through the REFI-QDA project (the coding moves with the text).
-    names = list(reg["full_name"].dropna()) + list(tables["interviewees"]["full_name"].dropna())
+    names += register_names(tables)
     matcher = build_name_matcher(names, set(cfg.get("stopwords", [])))
     project = read_qdpx(qdpx_members, xsd_text)
     dropped_iv = set(tables["interviews"]["interview_id"]) - set(out["interviews"]["interview_id"])
