@@ -27,7 +27,7 @@ import yaml
 pytestmark = pytest.mark.slow  # whole-workflow runs / many replicates: not in the fast run
 
 ROOT = Path(__file__).resolve().parents[2]
-COPY = ["Snakefile", "workflow", "config", "resources", "manuscript", "pyproject.toml"]
+COPY = ["Snakefile", "workflow", "config", "resources", "manuscript", "pyproject.toml", "environment.yml"]
 
 
 def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
