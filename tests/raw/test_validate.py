@@ -202,13 +202,41 @@ def _(v: Variant) -> Expect:
 @variant("csv_parse_too_many_fields")
 def _(v: Variant) -> Expect:
     v.files["screening.csv"] += b"LO,1,2,3,4,5\n"
-    return Expect("csv_parse", "screening.csv", None, None)
+    return Expect("field_count", "screening.csv", v.files["screening.csv"].count(b"\n"), None, "6 fields, header has 4")
 
 
 @variant("csv_parse_unterminated_quote")
 def _(v: Variant) -> Expect:
     v.files["survey.csv"] += b'T99,"north,yes\n'
-    return Expect("csv_parse", "survey.csv", None, None)
+    return Expect("csv_parse", "survey.csv", v.files["survey.csv"].count(b"\n"), None)
+
+
+@variant("field_count_extra_field_in_register")
+def _(v: Variant) -> Expect:
+    lines = v.files["participants.csv"].split(b"\n")
+    lines[5] += b",extra"
+    v.files["participants.csv"] = b"\n".join(lines)
+    return Expect("field_count", "participants.csv", 6, None, "17 fields, header has 16")
+
+
+@variant("field_count_too_few_fields")
+def _(v: Variant) -> Expect:
+    lines = v.files["demographics.csv"].split(b"\n")
+    lines[3] = lines[3].rsplit(b",", 1)[0]
+    v.files["demographics.csv"] = b"\n".join(lines)
+    return Expect("field_count", "demographics.csv", 4, None)
+
+
+@variant("delimiter_semicolon")
+def _(v: Variant) -> Expect:
+    v.files["screening.csv"] = v.files["screening.csv"].replace(b",", b";")
+    return Expect("delimiter", "screening.csv", 2, None)
+
+
+@variant("no_rows_header_only")
+def _(v: Variant) -> Expect:
+    v.files["attendance.csv"] = b"\n".join(v.files["attendance.csv"].split(b"\n")[:2]) + b"\n"
+    return Expect("no_rows", "attendance.csv", 2, None)
 
 
 # --- columns -------------------------------------------------------------------
@@ -796,3 +824,13 @@ def test_snakemake_stops_at_validation_with_no_downstream_output(tmp_path, repo_
     deid_dir = work / "results" / "deid"
     assert not deid_dir.exists() or not any(p.is_file() for p in deid_dir.rglob("*"))
     assert not (work / "results" / "validation" / "validation_report.json").exists()
+
+
+def test_a_broken_register_is_reported_once_without_cascades(shipped_files, package, needed):
+    files = dict(shipped_files)
+    lines = files["participants.csv"].split(b"\n")
+    lines[5] += b",extra"
+    files["participants.csv"] = b"\n".join(lines)
+    with pytest.raises(RawValidationError) as info:
+        validate_raw(files, package, needed)
+    assert [p.check for p in info.value.problems] == ["field_count"]

@@ -69,7 +69,7 @@ AGES = {  # mean, SD (one decimal), range
 AGE_F = 5.9  # one-way ANOVA F(2,117)
 
 #: Files in resources/synthetic/ that the simulator does not write.
-NOT_SIMULATED = {"README.md"}
+NOT_SIMULATED = {"README.md", "SYNTHETIC.sha256"}
 SHIPPED = sorted(
     p.relative_to(RAW_DIR).as_posix() for p in sio.list_files(RAW_DIR) if p.name not in NOT_SIMULATED
 )

@@ -198,8 +198,8 @@ def parse_lint(text: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     current = None
     for line in text.splitlines():
-        if not line.strip() or line.startswith("Congratulations, your workflow is in a good condition"):
-            continue
+        if not line.strip() or (line.startswith("Congratulations") and not found):
+            continue  # snakemake's message for a workflow with no lints
         head = re.match(r"^Lints for (rule \S+|snakefile .+?)(?: \(.*\))?:$", line)
         if head:
             current = head.group(1)

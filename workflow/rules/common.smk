@@ -57,6 +57,9 @@ def raw_files():
     for res in package["resources"]:
         items = res["path"] if isinstance(res["path"], list) else [res["path"]]
         paths += [str(RAW / p) for p in items]
+    # The simulator's signature (synthetic hand-overs only; see raw/signature.py).
+    if (RAW / "SYNTHETIC.sha256").exists():
+        paths.append(str(RAW / "SYNTHETIC.sha256"))
     return paths
 
 

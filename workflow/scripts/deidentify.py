@@ -13,7 +13,11 @@ def main(smk):
     raw = Path(smk.input.codebook).parent
     cfg = smk.params.cfg
     package = io.read_json(smk.input.codebook)
-    synthetic = bool(package.get("synthetic", False))
+    # Verified by validation: the JSON boolean true AND the simulator's
+    # signature over every file (raw/signature.py); anything else is real data.
+    validated = io.read_json(smk.input.validated)
+    synthetic = validated.get("synthetic") is True
+    (LOG.info if synthetic else LOG.warning)("hand-over: %s", validated.get("synthetic_reason", "not verified"))
     key_file = str(Path(cfg["key_file"]).resolve()) if cfg["key_file"] else None
     demo = raw / cfg["demo_key_file"]
     key, source = choose_key(

@@ -1,7 +1,11 @@
 """Rule leak_check: no identifier from the raw registers in any workflow output.
 
 Fails closed: any hit fails the build, reporting file, identifier type and
-count, never the value.
+count, never the value, and moves every affected output out of results/ into
+quarantine/leak_check/ (git-ignored; same relative paths, with the report as
+quarantine/leak_check/leak_check.json), so that no later rule and no
+publication step can pick it up. Snakemake rebuilds the moved outputs on the
+next run, after the cause is fixed.
 """
 
 from pathlib import Path
@@ -10,6 +14,9 @@ from selfcare.core import io
 from selfcare.core.runner import LOG, run
 from selfcare.deidentify import leaks
 from selfcare.deidentify.leaks import build_leak_index
+
+#: Where outputs holding an identifier are moved (outside results/, git-ignored).
+QUARANTINE = "quarantine/leak_check"
 
 
 def main(smk):
@@ -22,6 +29,10 @@ def main(smk):
     report = leaks.scan_outputs(texts, index)
     LOG.info("leak check: %d files scanned, %d skipped (images)", report["files_scanned"], report["files_skipped"])
     if report["hits"]:
+        hit_files = sorted({h["file"] for h in report["hits"]})
+        moved = io.quarantine_files(hit_files, "results", QUARANTINE)
+        report = {**report, "quarantined": moved, "quarantine_dir": QUARANTINE}
+        io.write_json(Path(QUARANTINE) / "leak_check.json", report)
         raise leaks.LeakError(report)
     io.write_json(smk.output.report, report)
 

@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -149,7 +150,43 @@ def write_json(path: str | os.PathLike[str], obj: Any) -> None:
     write_text(path, dump_json(obj))
 
 
-def csv_text(df: pd.DataFrame, header_comment: str | None = None) -> str:
+#: First characters that make a spreadsheet read a cell as a formula (or that
+#: hide one): ``=``, ``+``, ``-``, ``@``, tab and carriage return (OWASP "CSV
+#: injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Make a text cell safe to open in a spreadsheet.
+
+    A string starting with one of :data:`FORMULA_START` gets a leading
+    apostrophe (``'=1+1``), which spreadsheets show as text and never
+    evaluate. A string that is a plain number (``-1.5``, ``+2``, ``-3e-4``)
+    is left alone, as is every non-string value.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with :func:`neutralise_cell` applied to its text columns and header.
+
+    Numeric, boolean and date columns are untouched (their cells are never
+    text), so numbers stay numbers.
+    """
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise_cell)
+    out.columns = [neutralise_cell(c) for c in out.columns]
+    return out
+
+
+def csv_text(
+    df: pd.DataFrame, header_comment: str | None = None, neutralise: bool = False
+) -> str:
     """Render a data frame as CSV text (``\\n`` endings, no index).
 
     Parameters
@@ -159,7 +196,13 @@ def csv_text(df: pd.DataFrame, header_comment: str | None = None) -> str:
     header_comment : str, optional
         A comment written as the first line, prefixed with ``# `` (used to mark
         synthetic files).
+    neutralise : bool, optional
+        Neutralise spreadsheet formulas in text cells (:func:`neutralise_frame`).
+        :func:`write_csv`, the writer of every workflow output, always does;
+        the simulator's raw hand-over (which imitates a Trust's export) does not.
     """
+    if neutralise:
+        df = neutralise_frame(df)
     body = df.to_csv(index=False, lineterminator="\n")
     if header_comment:
         return f"# {header_comment}\n{body}"
@@ -169,8 +212,12 @@ def csv_text(df: pd.DataFrame, header_comment: str | None = None) -> str:
 def write_csv(
     path: str | os.PathLike[str], df: pd.DataFrame, header_comment: str | None = None
 ) -> None:
-    """Write a data frame as CSV atomically (see :func:`csv_text`)."""
-    write_text(path, csv_text(df, header_comment))
+    """Write a data frame as CSV atomically, safe to open in a spreadsheet.
+
+    Text cells that a spreadsheet would run as a formula are neutralised (see
+    :func:`neutralise_cell`); numbers stay numbers.
+    """
+    write_text(path, csv_text(df, header_comment, neutralise=True))
 
 
 def parse_csv_text(text: str) -> pd.DataFrame:
@@ -201,8 +248,23 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a CSV the workflow wrote, letting pandas infer column types."""
-    return pd.read_csv(path, comment=None)
+    """Read a CSV the workflow wrote, letting pandas infer column types.
+
+    Text cells that :func:`write_csv` neutralised (``'=``, ``'-0.1 to 0.4``)
+    get their value back, so later rules see what the earlier rule computed.
+    """
+    df = pd.read_csv(path, comment=None)
+    for col in df.columns:
+        if pd.api.types.is_object_dtype(df[col]) or pd.api.types.is_string_dtype(df[col]):
+            df[col] = df[col].map(_restore_cell)
+    return df
+
+
+def _restore_cell(value: Any) -> Any:
+    """Undo :func:`neutralise_cell` (only on cells it would have changed)."""
+    if isinstance(value, str) and value.startswith("'") and neutralise_cell(value[1:]) == value:
+        return value[1:]
+    return value
 
 
 def read_zip(path: str | os.PathLike[str]) -> dict[str, bytes]:
@@ -245,6 +307,12 @@ def list_files(root: str | os.PathLike[str]) -> list[Path]:
     return sorted(p for p in base.rglob("*") if p.is_file())
 
 
+def read_tree(root: str | os.PathLike[str]) -> dict[str, bytes]:
+    """Every regular file below ``root`` as ``{relative posix path: bytes}``, sorted."""
+    base = Path(root)
+    return {p.relative_to(base).as_posix(): p.read_bytes() for p in list_files(base)}
+
+
 def read_package_sources(package_dir: str | os.PathLike[str]) -> dict[str, str]:
     """Source text of every module of a Python package, by dotted name.
 
@@ -277,6 +345,30 @@ def copy_tree(src: str | os.PathLike[str], dest: str | os.PathLike[str]) -> None
     if dest_path.exists():
         shutil.rmtree(dest_path)
     shutil.copytree(src, dest_path)
+
+
+def quarantine_files(
+    paths: list[str | os.PathLike[str]], base: str | os.PathLike[str], dest: str | os.PathLike[str]
+) -> list[str]:
+    """Move files out of ``base`` into ``dest``, keeping their paths below ``base``.
+
+    Used by the leak check to take outputs that hold an identifier out of
+    ``results/`` (fail closed: nothing identifying is left behind for later
+    rules or for publication). An earlier quarantined copy is replaced.
+
+    Returns
+    -------
+    list of str
+        The new paths, in the order given.
+    """
+    moved = []
+    for p in paths:
+        src = Path(p)
+        target = Path(dest) / src.relative_to(base)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, target)
+        moved.append(str(target))
+    return moved
 
 
 def remove_paths(paths: list[str | os.PathLike[str]]) -> None:

@@ -41,6 +41,12 @@ KEY_CONFIG_KEY = "deidentify.key_file"
 MIN_KEY_BYTES = 32
 
 
+#: SHA-256 of the shipped demo key in canonical form (:func:`_canonical_key`):
+#: the demo key is recognised even when the hand-over's demo key file is not
+#: there (a real hand-over does not carry it).
+DEMO_KEY_SHA256 = "0e9f3dc45ca22aa01617701d9ad539929ce0a1ad8e91bdad19fa3deecfa90d97"
+
+
 class PseudonymKeyError(ValueError):
     """The pseudonymisation key is missing, too short or not allowed."""
 
@@ -182,6 +188,27 @@ def _key_bytes(text: str | None) -> bytes | None:
     return stripped.encode("utf-8") if stripped else None
 
 
+def _canonical_key(key: bytes) -> bytes:
+    """A key with whitespace and quoting removed and letters case-folded.
+
+    Used only to recognise the demo key however it was copied (upper case,
+    in quotes, with a line break or spaces inside); the key used for hashing
+    is the key as given.
+    """
+    text = key.decode("utf-8", errors="replace")
+    text = re.sub(r"\s+", "", text)
+    text = text.strip("'\"`\u2018\u2019\u201c\u201d")
+    return text.casefold().encode("utf-8")
+
+
+def is_demo_key(key: bytes, demo: bytes | None) -> bool:
+    """Whether ``key`` is the public demo key (shipped file or built-in fingerprint)."""
+    canon = _canonical_key(key)
+    if demo is not None and hmac.compare_digest(canon, _canonical_key(demo)):
+        return True
+    return hmac.compare_digest(hashlib.sha256(canon).hexdigest(), DEMO_KEY_SHA256)
+
+
 def load_key(
     env_value: str | None,
     file_text: str | None,
@@ -247,8 +274,7 @@ def load_key(
                 "No pseudonymisation key was given and the data are not synthetic."
             )
         )
-    is_demo = demo is not None and hmac.compare_digest(key, demo)
-    if is_demo:
+    if is_demo_key(key, demo):
         if not synthetic:
             raise PseudonymKeyError(
                 _key_help(

@@ -21,7 +21,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from selfcare.deidentify.keys import _phone_digits
-from selfcare.deidentify.names import _CHAR_FOLD, _LETTER, _fold, _name_parts
+from selfcare.deidentify.names import _CHAR_FOLD, _LETTER, _fold, _name_parts, _unaccent
 from selfcare.deidentify.scrub import _EMAIL_RE, PLACEHOLDER_TYPES
 
 __all__ = [
@@ -142,7 +142,8 @@ def build_leak_index(
         Each ``{"type": t, "value": v}`` with ``t`` in :data:`LEAK_TYPES`.
         Records whose value is missing or blank are skipped. Names contribute
         every part of three or more letters (hyphenated and apostrophe names
-        also their pieces); NHS numbers their ten digits; phone numbers their
+        also their pieces), each also without accents (a text's words are
+        compared with and without theirs, so "Zoe" finds "Zoë" and back); NHS numbers their ten digits; phone numbers their
         digits without the national ``0`` or the ``44`` country code (so the
         national, +44 and 0044 forms all match); postcodes upper case without
         spaces; e-mails case-folded; dates of birth the calendar date.
@@ -186,7 +187,10 @@ def build_leak_index(
         if not value.strip():
             continue
         if kind == "name":
-            names |= {p for p in _name_parts(value, min_letters=3) if p not in ignore}
+            parts = _name_parts(value, min_letters=3)
+            # variants: accents folded (Zoë / Zoe written either way)
+            parts |= {_unaccent(p) for p in parts}
+            names |= {p for p in parts if p not in ignore and _unaccent(p) not in ignore}
         elif kind == "nhs_number":
             d = re.sub(r"\D", "", value)
             if len(d) != 10:
@@ -300,9 +304,10 @@ def scan_text(text: str, index: LeakIndex) -> dict[str, int]:
         names = index.names
         for word in _LEAK_WORD_RE.findall(clean):
             key = word.casefold()
-            if key in names:
+            plain = _unaccent(key)
+            if key in names or plain in names:
                 counts["name"] += 1
-            elif key.endswith("'s") and key[:-2] in names:
+            elif key.endswith("'s") and (key[:-2] in names or plain[:-2] in names):
                 counts["name"] += 1
 
     if index.digits:
@@ -374,6 +379,11 @@ class LeakError(RuntimeError):
     def __init__(self, report: Mapping[str, Any]):
         self.report = report
         lines = [f"  - {h['file']}: {h['type']} x{h['count']}" for h in report["hits"]]
+        if report.get("quarantine_dir"):
+            lines.append(
+                f"  the {len(report.get('quarantined', []))} affected output(s) were moved out of "
+                f"results/ to {report['quarantine_dir']}/"
+            )
         super().__init__(
             "rule leak_check: identifiers from the raw registers found in outputs "
             f"({len(report['hits'])} file/type pair(s)); values are not shown:\n" + "\n".join(lines)

@@ -105,6 +105,14 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_CHAR_FOLD).casefold()
 
 
+@functools.lru_cache(maxsize=65536)
+def _unaccent(word: str) -> str:
+    """A word without its accents (``zoë`` -> ``zoe``, ``josé`` -> ``jose``)."""
+    return unicodedata.normalize(
+        "NFC", "".join(ch for ch in unicodedata.normalize("NFD", word) if not unicodedata.combining(ch))
+    )
+
+
 def _letters(word: str) -> int:
     return sum(ch.isalpha() for ch in word)
 
@@ -160,7 +168,9 @@ class NameMatcher:
     def _is_name(self, word: str) -> bool:
         key = _fold(word)
         if key not in self.parts:
-            return False
+            key = _unaccent(key)  # "Zoe" for a register "Zoë", and back
+            if key not in self.parts:
+                return False
         return not (key in self.stopwords and word == word.lower())
 
     def _word_spans(self, text: str, start: int, word: str) -> list[tuple[int, int]]:
@@ -255,7 +265,8 @@ def build_name_matcher(
     for name in names:
         if not isinstance(name, str) or not name.strip():
             continue
-        parts |= _name_parts(name, min_letters=2)
+        found = _name_parts(name, min_letters=2)
+        parts |= found | {_unaccent(p) for p in found}
         initials |= {p for p in _name_parts(name, min_letters=1) if len(p) == 1}
     return NameMatcher(
         parts=frozenset(parts),

@@ -41,8 +41,22 @@ from selfcare.deidentify.names import NameMatcher, build_name_matcher
 from selfcare.deidentify.scrub import scrub_text
 from selfcare.raw.corrections import apply_corrections
 from selfcare.refiqda.archive import read_qdpx, write_qdpx
-from selfcare.refiqda.model import Project, User
+from selfcare.refiqda.model import Code, Project, User
 
+#: The name given to the scrubbed REFI-QDA project (the raw name is free text).
+PROJECT_NAME = "selfcare coding (de-identified)"
+#: Every free-text field of the hand-over and what de-identification does with
+#: it (also written into the de-identification report).
+FREE_TEXT = {
+    "transcripts (REFI-QDA source text)": "scrubbed (names, identifiers, places -> [TYPE])",
+    "REFI-QDA code descriptions": "scrubbed like transcripts",
+    "REFI-QDA project name and description": "replaced by a fixed text",
+    "REFI-QDA selection names": "dropped",
+    "REFI-QDA user names": "replaced by 'coder <n>'",
+    "REFI-QDA memos (Notes), source descriptions, links, sets, graphs": "dropped (not read)",
+    "corrections.csv reason (and new_value)": "dropped (applied before de-identification; the report keeps id, file, column)",
+    "free-text columns of the raw tables": "per the allow-list: interviewees.role dropped; an unlisted column stops the stage",
+}
 PERSON_KIND = "study_id"  # study-assigned person codes (participants and interviewees)
 PSEUDONYM_PREFIX = "P"
 
@@ -176,8 +190,46 @@ def scrub_project(
         counts[src.name] = dict(res.counts)
         texts[src.name] = res.text
     users = [User(guid=u.guid, name=f"coder {i}") for i, u in enumerate(project.users, 1)]
-    # free-text descriptions (project, codes) may quote transcripts: dropped
-    return replace(project, sources=sources, users=users, description="De-identified coding export"), counts, texts
+    codes = [_scrub_code(c, matcher, places) for c in project.codes]
+    # The project's name and description are free text (a coder may name a
+    # person or a Trust): replaced. Memos (Notes), source descriptions and
+    # links are not read by refiqda.model, so they never reach the output.
+    return replace(
+        project, name=PROJECT_NAME, codes=codes, sources=sources, users=users,
+        description="De-identified coding export",
+    ), counts, texts
+
+
+def _scrub_code(code: Code, matcher: NameMatcher, places: list[str]) -> Code:
+    """A code with its description (free text, may quote a transcript) scrubbed, recursively."""
+    desc = scrub_text(code.description, matcher, places).text if code.description else code.description
+    return replace(code, description=desc, children=[_scrub_code(c, matcher, places) for c in code.children])
+
+
+def register_names(tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Full names in the participant and interviewee registers.
+
+    Called on the tables as handed over AND after the documented corrections,
+    so that a name's spelling before a correction (which may still stand in
+    a transcript) is scrubbed as well as the corrected one.
+    """
+    return [
+        v for t in ("participants", "interviewees") if t in tables and "full_name" in tables[t]
+        for v in tables[t]["full_name"].dropna()
+    ]
+
+
+def _corrected(
+    tables: Mapping[str, pd.DataFrame], primary_keys: Mapping[str, list[str]] | None
+) -> tuple[dict[str, pd.DataFrame], list[dict[str, Any]]]:
+    """The raw tables with the documented corrections applied, and what was
+    corrected (id, file and column: not why or to what)."""
+    if "corrections" not in tables:
+        return dict(tables), []
+    fixed, trail = apply_corrections(
+        {k: v for k, v in tables.items() if k != "corrections"}, tables["corrections"], primary_keys or {}
+    )
+    return fixed, [{k: e[k] for k in ("correction_id", "file", "column")} for e in trail]
 
 
 def deidentify(
@@ -223,13 +275,8 @@ def deidentify(
     """
     items = {i for m in measures["measures"].values() for i in m["items"]}
     tables = dict(tables)
-    corrections_log: list[dict[str, Any]] = []
-    if "corrections" in tables:
-        tables, trail = apply_corrections(
-            {k: v for k, v in tables.items() if k != "corrections"}, tables["corrections"], primary_keys or {}
-        )
-        # the de-identification report names what was corrected, not why or to what
-        corrections_log = [{k: e[k] for k in ("correction_id", "file", "column")} for e in trail]
+    names = register_names(tables)  # before corrections: see register_names
+    tables, corrections_log = _corrected(tables, primary_keys)
     check_allowlist(tables, allowlist, items)
     reg = tables["participants"]
     excluded = reg["consent_data"] != "yes"
@@ -250,7 +297,7 @@ def deidentify(
         out[name] = _transform(name, frame.reset_index(drop=True), allow, key, baseline_of, cfg, counts)
 
     # Transcripts, through the REFI-QDA project (the coding moves with the text).
-    names = list(reg["full_name"].dropna()) + list(tables["interviewees"]["full_name"].dropna())
+    names += register_names(tables)
     matcher = build_name_matcher(names, set(cfg.get("stopwords", [])))
     project = read_qdpx(qdpx_members, xsd_text)
     dropped_iv = set(tables["interviews"]["interview_id"]) - set(out["interviews"]["interview_id"])
@@ -288,5 +335,6 @@ def deidentify(
             "steps": steps,
         },
         "pseudonyms": "HMAC-SHA256, keyed; no lookup table written",
+        "free_text": FREE_TEXT,
     }
     return {"tables": out, "qdpx": qdpx, "texts": texts, "release": release, "report": report}

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 
 CORRECTION_COLUMNS = ["correction_id", "file", "record_id", "column", "old_value", "new_value", "reason", "corrected_on"]
@@ -123,7 +124,9 @@ def apply_corrections(
     if "old_value" not in corrections.columns:
         raise CorrectionError([CorrectionProblem(0, "-", "old_value", "correction_column",
                                                  "corrections.csv has no old_value column (the value each correction expects)")])
-    for pos, c in corrections.reset_index(drop=True).iterrows():
+    for i, (label, c) in enumerate(corrections.iterrows()):
+        # a row keeps its position in corrections.csv when the caller passes a subset
+        pos = int(label) if isinstance(label, (int, np.integer)) else i
         name, col, hit, problem = _locate(c, pos, out, primary_keys)
         if problem is not None:
             problems.append(problem)

@@ -10,6 +10,7 @@ with the offending value (raw files hold identifiers).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io as _io
 import re
@@ -28,6 +29,9 @@ CHECKS: dict[str, str] = {
     "missing_file": "a file named in the codebook is absent",
     "encoding": "file is not UTF-8 (with or without BOM)",
     "csv_parse": "file cannot be parsed as CSV",
+    "delimiter": "the header is one field holding ';', tab or '|': wrong delimiter (comma expected)",
+    "field_count": "a row has more or fewer fields than the header",
+    "no_rows": "a required file has a header but no data rows",
     "missing_column": "a column of the codebook is absent",
     "unknown_column": "a column is not in the codebook",
     "required": "a required value is empty",
@@ -118,10 +122,17 @@ def _load_table(name: str, res: Mapping[str, Any], files: Mapping[str, bytes], p
     comments = 0
     while comments < len(lines) and lines[comments].startswith("#"):
         comments += 1
+    structure = _check_structure(path, lines, comments)
+    if structure:
+        problems += structure
+        return None
     try:
         frame = parse_csv_text(text)
     except Exception:  # pandas raises several parser errors
         problems.append(Problem(path, None, None, "csv_parse"))
+        return None
+    if frame.empty and res.get("schema", {}).get("fields"):
+        problems.append(Problem(path, comments + 1, None, "no_rows"))
         return None
     return _Table(name, path, frame, comments + 2, res["schema"])
 
@@ -129,6 +140,33 @@ def _load_table(name: str, res: Mapping[str, Any], files: Mapping[str, bytes], p
 def identifier_columns(tables: Mapping[str, _Table]) -> dict[str, set[str]]:
     """Table -> its columns that the codebook marks as identifiers."""
     return {n: {f["name"] for f in t.schema["fields"] if f.get("identifier")} for n, t in tables.items()}
+
+
+def _check_structure(path: str, lines: list[str], comments: int) -> list[Problem]:
+    """Delimiter, CSV syntax and the number of fields on every line.
+
+    Run with the standard library's :mod:`csv` reader before pandas, so that a
+    row with an extra field is reported by line (pandas would otherwise shift
+    the columns or take the first one as the index) and nothing is quoted.
+    """
+    body = "\n".join(lines[comments:])
+    reader = csv.reader(_io.StringIO(body, newline=""), strict=True)
+    out: list[Problem] = []
+    try:
+        header = next(reader, None)
+        if header is None:
+            return [Problem(path, comments + 1, None, "no_rows")]
+        if len(header) == 1 and any(d in header[0] for d in (";", "\t", "|")):
+            return [Problem(path, comments + 1, None, "delimiter")]
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(header):
+                out.append(Problem(path, comments + reader.line_num, None, "field_count",
+                                   f"{len(row)} fields, header has {len(header)}"))
+    except csv.Error:
+        return [Problem(path, comments + reader.line_num, None, "csv_parse")]
+    return out
 
 
 def _check_columns(t: _Table) -> None:
@@ -198,6 +236,8 @@ def _check_foreign_keys(t: _Table, tables: Mapping[str, _Table]) -> None:
         col = fk["fields"]
         refs = fk["reference"] if isinstance(fk["reference"], list) else [fk["reference"]]
         known: set[str] = set()
+        if any(ref["resource"] not in tables for ref in refs):
+            continue  # the register itself failed to load: reported once, no cascade
         for ref in refs:
             other = tables.get(ref["resource"])
             if other is not None and ref["fields"] in other.frame.columns:
@@ -408,13 +448,18 @@ def validate_raw(
     if corr is not None:
         _check_columns(corr)
         _check_fields(corr)
+        corr_ok = not corr.problems
         problems += corr.problems
         corr.problems = []
-        if not problems:
+        if corr_ok:
+            # Corrections to files that loaded are applied even if another file
+            # failed, so that the failure is not echoed as spurious value errors.
+            loaded = {t.path for t in tables.values()}
             keys = {n: list(t.schema.get("primaryKey", [])) for n, t in tables.items()}
+            usable = corr.frame[corr.frame["file"].isin(loaded)] if "file" in corr.frame else corr.frame
             try:
                 fixed, corrections_log = apply_corrections(
-                    {n: t.frame for n, t in tables.items() if n != "corrections"}, corr.frame, keys,
+                    {n: t.frame for n, t in tables.items() if n != "corrections"}, usable, keys,
                     identifier_columns(tables),
                 )
             except CorrectionError as exc:
@@ -437,7 +482,9 @@ def validate_raw(
     n_text = sum(1 for p in files if p.startswith("transcripts/"))
     return {
         "data_package": package.get("name", ""),
-        "synthetic": bool(package.get("synthetic", False)),
+        # Only the JSON boolean true; the signature is checked by the caller
+        # (raw/signature.py), which overwrites this with the verified status.
+        "synthetic": package.get("synthetic") is True,
         "status": "passed",
         "problems": 0,
         "checks": CHECKS,

@@ -1,5 +1,9 @@
 """Command line of the simulator: ``python -m selfcare.synth --config
 config/simulation.yaml --out resources/synthetic``.
+
+After writing the files it signs the folder (``SYNTHETIC.sha256``, see
+:mod:`selfcare.raw.signature`); ``python -m selfcare.synth sign [folder]``
+signs a folder again (e.g. after editing its README by hand).
 """
 
 from __future__ import annotations
@@ -27,9 +31,28 @@ def check_config(cfg: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
         raise ValueError("config/simulation.yaml is invalid:\n  " + "\n  ".join(lines))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: write the synthetic raw dataset to a folder."""
+def sign(folder: str) -> str:
+    """Write the simulator's signature over every file of ``folder``; return its path."""
+    import pathlib
+
     from selfcare.core import io as sio
+    from selfcare.raw.signature import MANIFEST_NAME, manifest_text
+
+    path = pathlib.Path(folder) / MANIFEST_NAME
+    sio.write_text(path, manifest_text(sio.read_tree(folder)))
+    return str(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: write the synthetic raw dataset to a folder (or ``sign`` one)."""
+    import sys
+
+    from selfcare.core import io as sio
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sign"]:
+        print(f"signed: {sign(argv[1] if len(argv) > 1 else 'resources/synthetic')}")
+        return 0
 
     parser = argparse.ArgumentParser(prog="python -m selfcare.synth", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default="config/simulation.yaml")
@@ -64,6 +87,6 @@ def main(argv: list[str] | None = None) -> int:
         sio.remove_paths([old])
     for rel, data in sorted(files.items()):
         sio.write_bytes(out / rel, data)
-    print(f"wrote {len(files)} files to {out}")
+    print(f"wrote {len(files)} files to {out}; signed: {sign(str(out))}")
     return 0
 
