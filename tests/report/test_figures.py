@@ -596,3 +596,12 @@ def test_figure_snippet_alt_text_survives_pandoc() -> None:
     assert image["t"] == "Image"
     assert dict(image["c"][0][2])["fig-alt"] == alt
     assert image["c"][2][0] == "figures/survey.png"
+
+
+def test_forest_labels_follow_the_precision_rule():
+    # an interval 0.01 wide is shown with three decimals, never "0.01 (0.00 to 0.01)"
+    from selfcare.report.figures.style import _ci_text
+
+    assert _ci_text(0.0068, -0.0007, 0.0143) == ("0.007", "\u22120.001", "0.014")  # figures use the true minus
+    assert _ci_text(3.91, 0.8, 7.0) == ("3.91", "0.80", "7.00")
+    assert _ci_text(12.3, 4.0, 20.0) == ("12.3", "4.0", "20.0")

@@ -11,7 +11,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from selfcare.report.figures.style import (
     OUTCOME_LABELS,
     STYLE,
-    _fmt,
+    _ci_text,
     _fmt_p,
     _is_empty,
     _missing,
@@ -91,7 +91,7 @@ def _forest_panel(
             (
                 "not estimated"
                 if _missing(est[i])
-                else f"{stat} {_fmt(est[i])} ({_fmt(lo[i])} to {_fmt(hi[i])}), {_fmt_p(p[i])}"
+                else "{} {} ({} to {}), {}".format(stat, *_ci_text(est[i], lo[i], hi[i]), _fmt_p(p[i]))
             )
             for i in reversed(range(n))
         ],
@@ -217,8 +217,9 @@ def _est_text(stat: str, v: float, lo: float, hi: float) -> str:
     """An estimate with its interval for the alternative text, e.g. ``"B 1.2, 95% CI 0.3 to 2.1"``."""
     if _missing(v):
         return "not estimated"
-    ci = f", 95% CI {_fmt(lo)} to {_fmt(hi)}" if not (_missing(lo) or _missing(hi)) else ""
-    return f"{stat} {_fmt(v)}{ci}"
+    est, low, high = _ci_text(v, lo, hi)
+    ci = f", 95% CI {low} to {high}" if not (_missing(lo) or _missing(hi)) else ""
+    return f"{stat} {est}{ci}"
 
 
 def _forest_alt(

@@ -343,6 +343,15 @@ def _fmt(x: float, decimals: int | None = None, signed: bool = False) -> str:
     return (fmt.fmt_signed if signed else fmt.fmt_num)(float(x), decimals, _FMT)
 
 
+def _ci_text(x: float, lo: float, hi: float) -> tuple[str, str, str]:
+    """An estimate and its interval limits with the precision rule of
+    :func:`selfcare.report.formatting.width_decimals` (the interval's width
+    shows two significant digits), as the tables print them."""
+    base = 1 if not _missing(x) and math.isfinite(float(x)) and abs(float(x)) >= 10 else 2
+    decimals = base if _missing(lo) or _missing(hi) else fmt.width_decimals(float(lo), float(hi), base, _FMT)
+    return _fmt(x, decimals), _fmt(lo, decimals), _fmt(hi, decimals)
+
+
 def _fmt_int(x: float, missing: str = _DASH) -> str:
     if _missing(x) or not math.isfinite(float(x)):
         return missing
