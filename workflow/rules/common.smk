@@ -154,17 +154,25 @@ def corrections_file():
 
 @functools.cache
 def package_sources():
-    """Every module of the package by dotted name, read once per invocation."""
-    from selfcare.core.io import read_package_sources
-
-    return read_package_sources(wf("workflow/selfcare"))
+    """Every module of the package by dotted name, read once per invocation
+    (``__init__.py`` under its package's name)."""
+    base = Path(wf("workflow/selfcare"))
+    out = {}
+    for path in sorted(base.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        parts = (base.name, *path.relative_to(base).with_suffix("").parts)
+        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = (
+            path.read_text(encoding="utf-8")
+        )
+    return out
 
 
 def package_code(script):
     """The package modules a rule's script imports (followed through the
     package), as inputs: editing one reruns exactly the rules that use it,
     which Snakemake's own script tracking (the script file only) would miss."""
-    from selfcare.report.provenance import imported_modules, module_path, package_names
+    from selfcare.core.imports import imported_modules, module_path, package_names
 
     modules = package_sources()
     source = (WORKFLOW_ROOT / "workflow/rules" / script).read_text(encoding="utf-8")

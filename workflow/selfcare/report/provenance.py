@@ -1,113 +1,18 @@
 """Provenance of reported numbers: which code and data produced each one.
 
-Pure helpers used by the ``collect_numbers`` rule: the package modules a
-script imports (directly and through other package modules), and the rule
-information the provenance manifest needs.
+Pure helpers used by the ``collect_numbers`` rule: the rule information the
+provenance manifest needs, with the package modules each script imports
+(traced by :mod:`selfcare.core.imports`, re-exported here).
 """
 
 from __future__ import annotations
 
-import ast
-import functools
 from typing import Any, Mapping
 
+from selfcare.core.imports import imported_modules, module_path, package_names
 from selfcare.report.tables.markdown import provenance_anchor
 
-
-@functools.lru_cache(maxsize=None)
-def _imports(source: str) -> frozenset[str]:
-    """Dotted names a piece of code may import from ``selfcare`` (any form, any scope).
-
-    Each ``import a.b`` or ``from a.b import c`` yields ``a.b``, its parent
-    packages and ``a.b.c`` (which is a module when ``c`` is a submodule); the
-    caller keeps the names that are modules of the package. Relative imports
-    are not used in the package (a layout test keeps it so). The result is
-    cached by source text, so a Snakemake invocation parses each module once
-    however many rules trace it.
-    """
-    found: set[str] = set()
-
-    def add(dotted: str) -> None:
-        parts = dotted.split(".")
-        found.update(".".join(parts[: i + 1]) for i in range(len(parts)))
-
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.split(".")[0] == "selfcare":
-                    add(alias.name)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module.split(".")[0] != "selfcare":
-                continue
-            add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return frozenset(found)
-
-
-def _is_trivial(source: str) -> bool:
-    """True for a module that cannot change a result: nothing but a docstring
-    and dunder metadata such as ``__version__`` (an ``__init__`` of that kind)."""
-
-    def inert(node: ast.stmt) -> bool:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            return True
-        return isinstance(node, ast.Assign) and all(
-            isinstance(t, ast.Name) and t.id.startswith("__") and t.id.endswith("__") for t in node.targets
-        ) and isinstance(node.value, ast.Constant)
-
-    return all(inert(n) for n in ast.parse(source).body)
-
-
-def imported_modules(source: str, modules: Mapping[str, str]) -> list[str]:
-    """Package modules a piece of code uses, followed through the package.
-
-    Parameters
-    ----------
-    source : str
-        Text of a script.
-    modules : mapping
-        Dotted module name (``"selfcare.analysis.models"``; a package by its
-        own name, for its ``__init__``) -> its source text, for every module
-        of the package.
-
-    Returns
-    -------
-    list of str
-        Sorted dotted names: the transitive closure of the imports (import
-        statements of every form and scope, aliases included). A package's
-        ``__init__`` counts when it holds code besides its docstring and
-        dunder metadata, since importing any of its modules runs it.
-    """
-    seen: set[str] = set()
-    todo = [source]
-    while todo:
-        for name in _imports(todo.pop()):
-            if name in modules and name not in seen:
-                seen.add(name)
-                todo.append(modules[name])
-    return sorted(n for n in seen if not _is_trivial(modules[n]))
-
-
-def package_names(modules: Mapping[str, str]) -> frozenset[str]:
-    """The dotted names in ``modules`` that are packages (some other name lies below them)."""
-    return frozenset(n.rsplit(".", 1)[0] for n in modules if "." in n)
-
-
-def module_path(name: str, package_dirs: set[str] | frozenset[str], root: str = "workflow") -> str:
-    """Repository path of a dotted module name (``__init__.py`` for a package).
-
-    Parameters
-    ----------
-    name : str
-        Dotted module name, e.g. ``"selfcare.analysis.models"``.
-    package_dirs : set of str
-        Dotted names that are packages (directories with ``__init__.py``).
-    root : str
-        Directory that holds the top-level package, relative to the
-        repository root.
-    """
-    base = f"{root}/{name.replace('.', '/')}"
-    return f"{base}/__init__.py" if name in package_dirs else f"{base}.py"
+__all__ = ["assemble", "build_records", "imported_modules", "link_factory", "module_path", "package_names", "rule_info"]
 
 
 def rule_info(records: list[dict[str, Any]], rule_scripts: Mapping[str, str], script_modules: Mapping[str, list[str]]) -> dict[str, dict[str, Any]]:
