@@ -83,6 +83,9 @@ def test_audit_fails_after_a_one_value_change_in_raw_data_naming_the_moved_keys(
         frame.index[frame["es_01"].isin(["3", "4"])][0]
     frame.loc[row, "es_01"] = "1"
     path.write_text("\n".join(comment) + "\n" + frame.to_csv(index=False, lineterminator="\n"))
+    # the shipped hand-over is signed as SYNTHETIC: the edited copy is signed again
+    subprocess.run([sys.executable, "-m", "selfcare.synth", "sign", "resources/synthetic"], cwd=project, check=True,
+                   capture_output=True)
     res = _audit(project)
     assert res.returncode == 1, (res.stdout + res.stderr)[-3000:]
     with open(project / "results/audit/audit.csv", newline="") as fh:

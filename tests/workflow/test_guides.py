@@ -94,6 +94,10 @@ def test_editor_guide_correction_change_list_and_accept(project):
     corrections = project / "resources/synthetic/corrections.csv"
     corrections.write_text(corrections.read_text().rstrip("\n") + "\n"
                            f"C003,baseline.csv,{row[0]},es_01,{row[col]},4,data entry: wrong box ticked,2008-11-20\n")
+    # the shipped hand-over is signed as SYNTHETIC: an edited copy is signed again
+    # (a real hand-over is never signed and runs with the team's own key)
+    sign = run(project, "python -m selfcare.synth sign resources/synthetic")
+    assert sign.returncode == 0, sign.stderr[-2000:]
     rebuild = run(project, steps[0])
     assert rebuild.returncode == 0, (rebuild.stdout + rebuild.stderr)[-3000:]
     moved = _rows(project / "results/report/number_changes.csv")
