@@ -230,6 +230,7 @@ def collect(work: Path, group: str, spec: dict, equivalents: list[dict]) -> tupl
     from mutmut.utils.format_utils import mangled_name_from_mutant_name
 
     rows, survivor_text, used = [], [], set()
+    stubs = STUBS
     cwd = os.getcwd()
     os.chdir(work)
     configuration.reset_config()
@@ -259,12 +260,32 @@ def collect(work: Path, group: str, spec: dict, equivalents: list[dict]) -> tupl
                 else:
                     row["survived"] += 1
                     survivor_text.append(f"# {name}: {status}\n{diff}\n")
+                    stubs.append(equivalent_stub(name, function, removed, added))
             tested = row["mutants"] - row["equivalent"]
             row["score"] = 100.0 * row["killed"] / tested if tested else 100.0
             rows.append(row)
     finally:
         os.chdir(cwd)
     return rows, survivor_text, used
+
+
+#: TOML entries for the surviving mutants, written to .mutation/equivalent-stub.toml:
+#: a starting point for .ci/mutation-equivalent.toml (each needs a reason).
+STUBS: list[str] = []
+
+
+def equivalent_stub(name: str, function: str, removed: list[str], added: list[str]) -> str:
+    return "\n".join(
+        [
+            "[[mutant]]",
+            f"# {name}",
+            f"function = {json.dumps(function)}",
+            f"removed = {json.dumps(removed, ensure_ascii=False)}",
+            f"added = {json.dumps(added, ensure_ascii=False)}",
+            'reason = ""',
+            "",
+        ]
+    )
 
 
 def table(rows: list[dict], target: float) -> str:
@@ -334,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(summary)
     (WORK / "survivors.txt").write_text("\n".join(all_survivors))
+    (WORK / "equivalent-stub.toml").write_text("\n".join(STUBS))
     if args.survivors:
         print("\n".join(all_survivors))
     print(f"table: {args.output}; surviving mutants: {WORK / 'survivors.txt'} ({len(all_survivors)})")
