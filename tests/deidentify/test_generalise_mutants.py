@@ -282,3 +282,40 @@ def test_enforce_k_malformed_steps():
     with pytest.raises(KeyError) as e:
         enforce_k(_people(), ["site", "nope"], 2, [])
     assert e.value.args[0] == "quasi-identifiers: column(s) ['nope'] not in the data frame"
+
+
+def test_suppressed_and_changed_columns_have_object_dtype():
+    new, _ = _apply_step(pd.Series(["a", "b"]), {"suppress": True}, 1)
+    assert new.dtype == object
+    out, _ = enforce_k(pd.DataFrame({"s": ["a", "b"]}), ["s"], 2, [{"column": "s", "suppress": True}])
+    assert out["s"].dtype == object
+
+
+def test_categorical_quasi_identifiers_ignore_unused_categories():
+    df = pd.DataFrame({"c": pd.Categorical(["a", "a", "b", "b"], categories=["a", "b", "z"])})
+    assert smallest_class(df, ["c"]) == 2
+    _, log = enforce_k(df, ["c"], 2, [])
+    assert log[-1]["classes_after"] == 2 and log[-1]["reached"] is True
+
+
+def test_empty_frame_without_quasi_identifiers_has_no_class():
+    _, log = enforce_k(pd.DataFrame({"s": []}), [], 1, [])
+    assert log == [
+        {"step": None, "action": "result", "column": None, "rows_changed": 0, "k_before": 0, "k_after": 0,
+         "classes_before": 0, "classes_after": 0, "target_k": 1, "reached": True}
+    ]
+    _, log = enforce_k(pd.DataFrame({"s": [1, 2]}), [], 1, [])
+    assert log[0]["classes_before"] == 1 and log[0]["k_after"] == 2
+
+
+def test_rows_changed_counts_values_that_become_or_stop_being_missing():
+    df = pd.DataFrame({"s": ["a", "b", None, None]})
+    _, log = enforce_k(df, ["s"], 4, [{"column": "s", "map": {"b": None}}, {"column": "s", "suppress": True}])
+    assert log[0]["rows_changed"] == 1  # b -> missing
+    assert log[1]["rows_changed"] == 4  # missing -> "suppressed" counts too
+
+
+def test_postcode_type_error_names_the_type():
+    with pytest.raises(ValueError) as e:
+        postcode_district(12345)
+    assert str(e.value) == "postcode must be a string, got int"

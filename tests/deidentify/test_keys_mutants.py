@@ -207,3 +207,9 @@ def test_choose_key_checks_the_file_location_first():
     with pytest.raises(PseudonymKeyError, match="inside the repository"):
         choose_key(None, "/work/repo/k", "a" * 40, DEMO, True, "/work/repo")
     assert choose_key("b" * 40, "/elsewhere/k", "a" * 40, DEMO, False, "/work/repo") == (b"b" * 40, "env")
+
+
+def test_nhs_number_keeps_leading_zeros():
+    # an NHS number is not a phone number: no trunk or international prefix handling
+    assert normalise_identifier("00 123 456 78", "nhs_number") == "0012345678"
+    assert normalise_identifier("(0)123 456 789", "nhs_number") == "0123456789"

@@ -294,3 +294,54 @@ def test_register_columns():
         "postcode": "postcode",
         "date_of_birth": "date_of_birth",
     }
+
+
+# ------------------------------------------------- found by mutation testing
+def test_parse_dob_message():
+    with pytest.raises(ValueError) as e:
+        leaks._parse_dob("3 Feb 2001")
+    assert str(e.value) == "not an ISO (YYYY-MM-DD) or DD/MM/YYYY date"
+
+
+def test_non_text_values_are_indexed_and_missing_ones_do_not_stop_the_index():
+    index = build_leak_index(
+        [
+            {"type": "email", "value": None},
+            {"type": "name", "value": "  "},
+            {"type": "nhs_number", "value": 9434765919},
+            {"type": "phone", "value": float("nan")},
+            {"type": "name", "value": "Ali Ng"},
+        ]
+    )
+    assert index.digits == {"9434765919": "nhs_number"}
+    assert index.names == frozenset({"ali"})
+
+
+def test_other_dates_do_not_count_as_the_date_of_birth(index):
+    assert hits("04/05/01 and 4/5/01", index) == {}
+    assert hits("February 4 2001, Feb 4th, 2001", index) == {}
+
+
+def test_only_a_possessive_s_is_ignored_after_a_name(index):
+    assert hits("Quennellab and Quennell's", index) == {"name": 1}
+
+
+def test_a_short_digit_run_does_not_stop_the_scan(index):
+    assert hits("12 x 07700900123", index) == {"phone": 1}
+
+
+def test_every_e_mail_occurrence_counts(index):
+    assert hits("b.quennell@example.org, B.Quennell@example.org", index) == {"email": 2, "name": 2}
+
+
+def test_a_postcode_inside_a_longer_indexed_postcode_counts_once():
+    index = build_leak_index([{"type": "postcode", "value": "SW17 0RE"}, {"type": "postcode", "value": "W17 0RE"}])
+    assert hits("at SW17 0RE.", index) == {"postcode": 1}
+    assert hits("at W17 0RE.", index) == {"postcode": 1}
+
+
+def test_undecodable_bytes_in_zip_members_are_ignored():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.txt", b"Quen\xffnell")
+    assert extractable_text(".qdpx", buf.getvalue()) == "Quennell"

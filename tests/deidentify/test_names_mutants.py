@@ -128,3 +128,16 @@ def test_case_is_ignored_but_accents_are_not(text, found):
 def test_accented_register_name_matches_composed_and_decomposed():
     m = build_name_matcher(["Jos\u00e9 Pe\u00f1a"])
     assert spans(m, "Jose\u0301 and PE\u00d1A") == ["Jose\u0301", "PE\u00d1A"]
+
+
+def test_titles_with_a_full_stop_and_quotes_are_not_name_parts():
+    assert _name_parts("Dr.' Bo", 2) == {"bo"}
+    assert _name_parts("Jo-'Ann", 2) == {"ann", "jo-'ann", "jo", "jo-ann"}
+
+
+def test_possessive_needs_an_apostrophe_and_an_s():
+    m = build_name_matcher(["Sarah"])
+    assert spans(m, "Sarah'X") == []
+    assert spans(m, "SarahX' x") == []
+    assert spans(m, "SARAHS' x") == ["SARAH"]
+    assert spans(m, "SARAH'S x") == ["SARAH"]

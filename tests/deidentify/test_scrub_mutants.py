@@ -282,3 +282,41 @@ def test_places_are_normalised_deduplicated_and_longest_first():
     assert res.counts["PLACE"] == 4
     assert scrub("nothing here", places=["", "   "]) == "nothing here"
     assert scrub("Tooting", places=("Tooting" for _ in range(2))) == "[PLACE]"
+
+
+# ------------------------------------------------- found by mutation testing
+def test_day_first_date_with_january_is_a_date():
+    # a day above 12 with month 1: only the day-first reading makes it a date
+    assert scrub("x 31/01/2008 y") == "x [DATE] y"
+    assert scrub("x 13/1/08 y") == "x [DATE] y"
+
+
+def test_url_shorter_than_five_characters_later_in_the_text():
+    assert scrub("see www... nothing") == "see www... nothing"
+
+
+def test_phone_keeps_the_longest_valid_head_not_the_shortest():
+    # "0800 123456" (10 digits) and "0800 123456 7" (11 digits) are both valid
+    assert scrub("ring 0800 123456 7 8 now") == "ring [PHONE] 8 now"
+
+
+def test_touching_detections_are_two_placeholders():
+    res = scrub_text("x 12/03/2008Sarah y", build_name_matcher(["Sarah"]))
+    assert res.text == "x [DATE][NAME] y"
+    assert res.counts["DATE"] == 1 and res.counts["NAME"] == 1
+
+
+def test_overlap_type_is_the_longest_member_not_the_earliest_or_latest():
+    m = build_name_matcher(["May Jones"])
+    # DATE "3rd of May" (10 characters) beats NAME "May Jones" (9), which ends later
+    assert scrub_text("on 3rd of May Jones said", m).text == "on [DATE] said"
+    # NAME "May Jones" (9) beats DATE "12 May" (6), which starts earlier
+    assert scrub_text("on 12 May Jones said", m).text == "on [NAME] said"
+
+
+def test_literal_pattern_of_a_blank_phrase():
+    from selfcare.deidentify.scrub import _literal_pattern
+
+    assert _literal_pattern("   ") is None
+    assert _literal_pattern("") is None
+    assert _literal_pattern(" St  Ann's ") == "St\\s+Ann['\u2019\u2018`\u02bc]s"
