@@ -330,3 +330,8 @@ def test_level_labels():
     assert F._level_label(float("nan"), False, c) == "nan"
     assert F._level_label("high", True, c) == "high+"
     assert F._level_label(None, False, c) == "None"
+
+
+def test_baseline_table_of_nothing_keeps_its_columns():
+    out = F.format_baseline_table(_display().iloc[:0], _tests().iloc[:0], None)
+    assert out.columns.tolist() == ["variable", "label", "row", "test"] and len(out) == 0

@@ -133,3 +133,9 @@ def test_find_shortcodes_skips_escaped_ones_and_keeps_lines():
     ]
     assert find_shortcodes("{{{< var a\nb >}}}\n{{< var c >}}") == [("var", "{{< var c >}}", 3)]
     assert find_shortcodes("") == []
+
+
+def test_include_error_line_is_the_shortcode_line_not_the_last_line():
+    assert include_error("{{< include . >}}\nmore\nlines", {}) == (
+        "main document:1: include shortcode names no file ('.')"
+    )

@@ -224,3 +224,39 @@ def test_run_trace_check():
     with pytest.raises(SectionNotFoundError, match="no heading 'Colophon' in the manuscript"):
         T.run_trace_check(source.replace("# Colophon", "# Other"), source, "index.qmd", RECORDS, html, "Text 120.")
     assert isinstance(table, pd.DataFrame)
+
+
+# ------------------------------------------------- found by mutation testing
+@pytest.mark.parametrize(
+    ("needle", "haystack", "found"),
+    [
+        ("12", "12a", True),  # a number may be followed by a letter (units)
+        ("5", "5a", True),
+        ("1.5", "1.5a", True),
+        ("1.5", "x.1.5", False),  # but not preceded by a dot
+        ("a-b", "a-bc", False),
+        ("a-b", "xa-b", False),
+    ],
+)
+def test_token_limits_depend_on_the_first_and_last_character(needle, haystack, found):
+    assert T._present(needle, haystack) is found
+
+
+def test_html_without_a_body_is_read_whole():
+    assert T.html_visible_text("<html><head><title>T 4</title></head></html>") == "T 4"
+
+
+def test_pdf_hyphen_after_a_capital_letter_is_joined():
+    T.check_values_rendered({"a": "EXample"}, "<p>EXample</p>", "EX-\nample")
+
+
+def test_a_number_in_a_heading_line_belongs_to_that_heading():
+    table = T.trace_table("# A\nx\n## B {{< var n >}}\ny", None, RECORDS)
+    assert table["section"].tolist() == ["B {{< var n >}}"]
+
+
+def test_run_trace_check_allows_the_listed_names():
+    source = "\n".join(f"# {h}\nText {{{{< var n >}}}}." for h in T.CHECKED_SECTIONS)
+    source = source.replace("# Methods\nText", "# Methods\nThe CSQ-8 and HMAC-SHA256. Text")
+    html = "<html><body>Text 120.</body></html>"
+    assert len(T.run_trace_check(source, source, "index.qmd", RECORDS, html, "Text 120.")) == 1
