@@ -556,3 +556,61 @@ def test_reliability_records():
     assert recs[0]["display"] == "0.81"
     assert recs[0]["meaning"] == "Cronbach's alpha of alpha at followup"
     assert recs[1]["value"] == "NaN"
+
+
+# ------------------------------------------------- found by mutation testing
+def test_range_limits_are_inclusive_to_the_tolerance():
+    def frame(score):
+        return pd.DataFrame({"measure": ["alpha"], "scale": ["alpha"], "score": [score]})
+
+    check_score_range(frame(4.0 - 1e-9), BASE)
+    check_score_range(frame(16.0 + 1e-9), BASE)
+    check_score_range(frame("not a number"), BASE)  # unreadable scores count as missing
+
+
+def test_an_id_column_may_be_called_index():
+    items = items_frame({"index": ["x", "y"], "a1": [1, 4], "a2": [4, 1], "a3": [1, 4], "a4": [1, 4]})
+    out = score_measures(items, BASE, "baseline", ["index"])
+    assert out["index"].tolist() == ["x", "x", "y", "y"]
+
+
+def test_reliability_item_table_is_sorted_by_item_with_a_fresh_index():
+    c = cfg()
+    c["measures"]["alpha"]["items"] = ["a3", "a1", "a4", "a2"]
+    c["measures"]["alpha"]["subscales"]["s"]["items"] = ["a3", "a2", "a1"]
+    _, item = reliability(rel_items(), c, "followup")
+    assert item[["measure", "scale", "item"]].values.tolist() == [
+        ["alpha", "alpha", "a1"], ["alpha", "alpha", "a2"], ["alpha", "alpha", "a3"], ["alpha", "alpha", "a4"],
+        ["alpha", "alpha.s", "a1"], ["alpha", "alpha.s", "a2"], ["alpha", "alpha.s", "a3"],
+        ["beta", "beta", "b1"], ["beta", "beta", "b2"],
+    ]
+    assert item.index.tolist() == list(range(9))
+
+
+def test_reliability_errors_name_the_measure():
+    items = rel_items()
+    items.loc[0, "a1"] = 9
+    with pytest.raises(ScoringError) as e:
+        reliability(items, BASE, "followup")
+    assert str(e.value) == "measure 'alpha', item 'a1', row 1: response is outside 1-4 (1 row(s) affected)"
+
+
+def test_corrected_item_total_is_quiet_and_exact_at_unit_spread():
+    import warnings
+
+    flat_item = pd.DataFrame({"x": [2.0, 2.0, 2.0], "y": [1.0, 2.0, 4.0], "z": [3.0, 1.0, 2.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = _corrected_item_total(flat_item)
+    assert math.isnan(r["x"]) and np.isfinite(r["y"])
+    # an item (or a rest of the scale) whose standard deviation is exactly 1 is an ordinary item
+    unit = pd.DataFrame({"x": [0.0, 2.0, 0.0, 2.0], "y": [1.0, 3.0, 1.0, 2.0]})
+    r = _corrected_item_total(unit)
+    assert r["x"] == pytest.approx(np.corrcoef([0, 2, 0, 2], [1, 3, 1, 2])[0, 1])
+    assert r["y"] == pytest.approx(r["x"])
+
+
+def test_reliability_records_use_the_formatting_configuration():
+    alpha = pd.DataFrame({"scale": ["alpha"], "alpha": [0.8149]})
+    recs = reliability_records(alpha, "baseline", {"leading_zero": False})
+    assert recs[0]["display"] == ".81"
