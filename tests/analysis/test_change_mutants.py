@@ -159,3 +159,46 @@ def test_count_change_guards():
     for alpha in (0, 1):
         assert err(COUNTS, alpha=alpha) == "alpha must be between 0 and 1"
     assert err(COUNTS.drop(columns="id")) == "column 'id' is not in the data"
+
+
+# ------------------------------------------------- found by mutation testing
+PAIRED_KEYS = ["n", "n_excluded_missing", "mean_pre", "mean_post", "mean_change", "sd_change", "ci_low", "ci_high",
+               "t", "dof", "p_value", "cohen_dz", "wilcoxon_statistic", "wilcoxon_p", "n_zero_differences",
+               "confidence", "note"]
+COUNT_KEYS = ["n_persons", "n_excluded_missing", "n_unchanged", "total_pre", "total_post", "ratio_of_sums", "beta",
+              "se_beta", "rate_ratio", "rr_ci_low", "rr_ci_high", "p_value", "pct_change", "pct_reduction",
+              "pct_reduction_ci_low", "pct_reduction_ci_high", "working_correlation", "exact_p_value",
+              "exact_rr_ci_low", "exact_rr_ci_high", "confidence", "method", "note"]
+
+
+def test_paired_change_is_quiet_with_no_or_one_pair():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        none = paired_change(PAIRS.iloc[5:], "pre", "post")
+        one = paired_change(PAIRS.iloc[:1], "pre", "post")
+    assert list(none) == PAIRED_KEYS and list(one) == PAIRED_KEYS
+    assert math.isnan(none["mean_change"]) and math.isnan(one["sd_change"])
+
+
+def test_wilcoxon_normal_approximation_has_no_continuity_correction():
+    rng = np.random.default_rng(3)
+    pre = rng.integers(0, 10, size=60).astype(float)
+    post = pre + rng.integers(-3, 5, size=60)
+    out = paired_change(pd.DataFrame({"pre": pre, "post": post}), "pre", "post")
+    d = post - pre
+    expected = st.wilcoxon(d, zero_method="wilcox", correction=False, method="auto")
+    assert out["wilcoxon_p"] == pytest.approx(float(expected.pvalue))
+    assert out["wilcoxon_p"] != pytest.approx(float(st.wilcoxon(d, correction=True).pvalue))
+
+
+def test_count_change_keys_in_every_case_and_a_single_event():
+    full = count_change(COUNTS, "a", "b", "id")
+    assert list(full) == COUNT_KEYS
+    for pre, post in (([0, 0], [0, 0]), ([0, 0], [1, 2]), ([1, 2], [0, 0]), ([1], [2])):
+        out = count_change(pd.DataFrame({"id": range(len(pre)), "a": pre, "b": post}), "a", "b", "id")
+        assert list(out) == COUNT_KEYS and out["note"] != ""
+    single = count_change(pd.DataFrame({"id": [1, 2], "a": [1, 0], "b": [0, 0]}), "a", "b", "id")
+    assert single["exact_p_value"] == pytest.approx(1.0)
+    assert single["exact_rr_ci_low"] == 0.0 and np.isfinite(single["exact_rr_ci_high"])

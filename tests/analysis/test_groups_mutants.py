@@ -247,3 +247,53 @@ def test_categorical_columns_are_compared_as_their_values():
     assert out["table"].to_numpy().tolist() == chi2_independence(frame(), "cat", "site")["table"].to_numpy().tolist()
     counts = counts_by_group(df, "cat", "site")
     assert counts["group"].unique().tolist() == ["A", "B", "C"]
+
+
+# ------------------------------------------------- found by mutation testing
+def test_summaries_are_quiet_for_empty_and_single_value_groups():
+    df = pd.DataFrame({"site": ["A", "B", "B", "C", "C", "C"], "x": [1.0, 2.0, 4.0, 1.0, 2.0, 6.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = describe_by_group(df, "x", "site", order=["D", "A", "B", "C"])
+    rows = {r["group"]: r for r in out.to_dict("records")}
+    assert math.isnan(rows["D"]["mean"]) and math.isnan(rows["D"]["median"])
+    assert rows["A"]["mean"] == 1.0 and math.isnan(rows["A"]["sd"])
+    assert rows["B"]["sd"] == pytest.approx(math.sqrt(2))
+    assert rows["C"]["sd"] == pytest.approx(np.std([1, 2, 6], ddof=1))
+
+
+def test_listed_but_absent_groups_do_not_count_as_groups():
+    out = anova_oneway(frame(), "x", "site", order=["C", "B", "A", "D"])
+    assert out["groups"] == ["C", "B", "A", "D"] and out["df1"] == 2 and out["df2"] == 4
+    kw = kruskal(frame(), "x", "site", order=["C", "B", "A", "D"])
+    assert kw["dof"] == 2
+
+
+def test_chi2_result_keys_and_integer_table():
+    keys = ["test", "statistic_name", "statistic", "dof", "p_value", "n", "n_missing", "table",
+            "min_expected", "n_expected_below_5", "note"]
+    out = chi2_independence(frame(), "cat", "site", order=["A", "B", "Z", "C"], levels=["u", "never", "v", "w"])
+    assert list(out) == keys and out["test"] == "chi2" and out["statistic_name"] == "chi2"
+    assert (out["table"].dtypes == "int64").all()
+    one_cat = chi2_independence(frame().assign(cat="u"), "cat", "site")
+    assert list(one_cat) == keys and one_cat["dof"] == 0 and math.isnan(one_cat["p_value"])
+    assert one_cat["table"].shape == (1, 3)
+
+
+def test_chi2_keeps_a_group_with_one_answer():
+    df = pd.DataFrame({"g": ["a", "a", "b", "b", "c"], "v": ["y", "n", "y", "n", "y"]})
+    out = chi2_independence(df, "v", "g")
+    assert out["table"].columns.tolist() == ["a", "b", "c"] and out["dof"] == 2
+
+
+def test_chi2_with_mixed_type_categories():
+    df = pd.DataFrame({"g": ["a", "a", "b", "b"], "v": [1, "x", 2.5, "x"]})
+    out = chi2_independence(df, "v", "g")
+    assert out["table"].index.tolist() == [1, 2.5, "x"]
+
+
+def test_anova_and_kruskal_keys():
+    assert list(anova_oneway(frame(), "x", "site")) == [
+        "test", "statistic_name", "statistic", "df1", "df2", "p_value", "n", "n_missing", "groups", "note"]
+    assert list(kruskal(frame(), "x", "site")) == [
+        "test", "statistic_name", "statistic", "dof", "p_value", "n", "n_missing", "groups", "note"]

@@ -194,3 +194,33 @@ def test_count_significant():
         assert err(count_significant, pd.DataFrame({"p_value": [0.5, bad]})) == (
             "column 'p_value' holds values outside [0, 1]"
         )
+
+
+# ------------------------------------------------- found by mutation testing
+def test_formula_columns_skip_keywords_attributes_and_split_at_the_first_tilde():
+    assert formula_columns("y ~ I(x if z else w)") == (["y"], ["x", "z", "w"])
+    assert formula_columns("y ~ np.pi * x") == (["y"], ["x"])
+    assert formula_columns("a ~ b ~ c") == (["a"], ["b", "c"])
+
+
+def test_fit_ols_one_row_and_one_predictor():
+    df = data()
+    _, info = fit_ols(df.iloc[:2], "y ~ 1")
+    assert info["n"] == 1 and info["n_dropped"] == 1
+    _, info = fit_ols(df, "y ~ x")
+    assert info["df_model"] == 1 and np.isfinite(info["f_statistic"]) and np.isfinite(info["f_p_value"])
+
+
+def test_fit_ancova_defaults_and_pingouin_values():
+    df = data()
+    tidy, info = fit_ancova(df, "y", "x", "b", covariates=["w", "site"], categorical=["site"])
+    assert info["confidence"] == 0.95
+    assert info["pingouin_p"] == pytest.approx(info["exposure_p"])
+    assert info["abs_diff_F"] < 1e-8 and info["abs_diff_p"] < 1e-8
+    _, numeric = fit_ancova(df, "y", "x", "w")
+    assert math.isnan(numeric["pingouin_p"]) and math.isnan(numeric["abs_diff_F"])
+
+
+def test_fit_logit_tidy_has_the_row_count():
+    tidy, _ = fit_logit(data(), "b ~ x")
+    assert tidy["n"].tolist() == [12, 12]
