@@ -224,3 +224,11 @@ def test_fit_ancova_defaults_and_pingouin_values():
 def test_fit_logit_tidy_has_the_row_count():
     tidy, _ = fit_logit(data(), "b ~ x")
     assert tidy["n"].tolist() == [12, 12]
+
+
+def test_fit_logit_prints_nothing_and_names_a_failed_fit(capsys):
+    fit_logit(data(), "b ~ x")
+    assert capsys.readouterr().out == ""
+    assert err(fit_logit, data(), "b ~ C(x, Treatment(reference=99))") == (
+        "model 'b ~ C(x, Treatment(reference=99))' could not be fitted (PatsyError)"
+    )
