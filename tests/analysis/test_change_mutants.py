@@ -83,8 +83,24 @@ def test_paired_change_guards():
 COUNTS = pd.DataFrame({"id": [1, 2, 3, 4, 5, 6], "a": [3, 0, 2, 5, 1, np.nan], "b": [1, 0, 2, 2, 0, 4]})
 
 
+def _bias_reduced_se(df: pd.DataFrame) -> float:
+    """The Mancl-DeRouen standard error of the period term, fitted directly with statsmodels."""
+    import statsmodels.api as sm
+
+    d = df.dropna()
+    long = pd.DataFrame({"id": list(d["id"]) * 2, "period": [0] * len(d) + [1] * len(d),
+                         "y": list(d["a"]) + list(d["b"])}).sort_values(["id", "period"])
+    model = sm.GEE.from_formula("y ~ period", groups="id", data=long, family=sm.families.Poisson(),
+                                cov_struct=sm.cov_struct.Exchangeable())
+    return float(model.fit(cov_type="bias_reduced").bse["period"])
+
+
+NO_SPARSE_RULE = {"min_total": 0, "min_people": 0}
+
+
 def test_count_change_against_independent_results():
-    out = count_change(COUNTS, "a", "b", "id")
+    # the sparse-events rule switched off, so the GEE is the headline
+    out = count_change(COUNTS, "a", "b", "id", sparse=NO_SPARSE_RULE)
     exact = st.binomtest(5, 16, 0.5)
     ci = exact.proportion_ci(0.95, method="exact")
     assert {k: out[k] for k in ("n_persons", "n_excluded_missing", "n_unchanged", "total_pre", "total_post")} == {
@@ -102,18 +118,22 @@ def test_count_change_against_independent_results():
     assert out["pct_reduction"] == pytest.approx((1 - 5 / 11) * 100)
     assert out["pct_reduction_ci_low"] == pytest.approx((1 - out["rr_ci_high"]) * 100)
     assert out["pct_reduction_ci_high"] == pytest.approx((1 - out["rr_ci_low"]) * 100)
-    assert out["se_beta"] == pytest.approx(0.2532434, rel=1e-5)
+    assert out["se_beta"] == pytest.approx(_bias_reduced_se(COUNTS), rel=1e-9)
     assert out["working_correlation"] == pytest.approx(1.0055862, rel=1e-5)
     assert out["exact_p_value"] == pytest.approx(exact.pvalue)
     assert out["exact_rr_ci_low"] == pytest.approx(ci.low / (1 - ci.low))
     assert out["exact_rr_ci_high"] == pytest.approx(ci.high / (1 - ci.high))
-    assert out["confidence"] == 0.95 and out["note"] == ""
+    assert out["confidence"] == 0.95 and out["note"] == "" and out["headline"] == "gee" and out["sparse"] is False
     assert out["method"] == (
-        "GEE Poisson, exchangeable working correlation, robust SE; exact conditional binomial test"
+        "Poisson GEE clustered by person, exchangeable working correlation, Mancl-DeRouen bias-reduced sandwich SE"
     )
-    wide = count_change(COUNTS, "a", "b", "id", alpha=0.01)
+    wide = count_change(COUNTS, "a", "b", "id", alpha=0.01, sparse=NO_SPARSE_RULE)
     assert wide["rr_ci_low"] < out["rr_ci_low"] and wide["exact_rr_ci_high"] > out["exact_rr_ci_high"]
     assert wide["confidence"] == pytest.approx(0.99)
+    # with the default rule these 16 events are sparse: the exact result is the headline
+    sparse = count_change(COUNTS, "a", "b", "id")
+    assert sparse["sparse"] is True and sparse["headline"] == "exact"
+    assert sparse["p_value"] == pytest.approx(exact.pvalue)
 
 
 @pytest.mark.parametrize(
@@ -126,9 +146,10 @@ def test_count_change_against_independent_results():
     ],
 )
 def test_count_change_cases_without_a_model(pre, post, note):
-    out = count_change(pd.DataFrame({"id": range(len(pre)), "a": pre, "b": post}), "a", "b", "id")
-    assert out["note"] == note
-    assert math.isnan(out["rate_ratio"]) and math.isnan(out["beta"]) and math.isnan(out["p_value"])
+    out = count_change(pd.DataFrame({"id": range(len(pre)), "a": pre, "b": post}), "a", "b", "id",
+                       sparse=NO_SPARSE_RULE)
+    assert out["note"].startswith(f"GEE: {note}")
+    assert math.isnan(out["gee_rate_ratio"]) and math.isnan(out["beta"]) and math.isnan(out["gee_p_value"])
     total = sum(pre) + sum(post)
     if total:
         exact = st.binomtest(sum(post), total, 0.5)
@@ -165,10 +186,12 @@ def test_count_change_guards():
 PAIRED_KEYS = ["n", "n_excluded_missing", "mean_pre", "mean_post", "mean_change", "sd_change", "ci_low", "ci_high",
                "t", "dof", "p_value", "cohen_dz", "wilcoxon_statistic", "wilcoxon_p", "n_zero_differences",
                "confidence", "note"]
-COUNT_KEYS = ["n_persons", "n_excluded_missing", "n_unchanged", "total_pre", "total_post", "ratio_of_sums", "beta",
-              "se_beta", "rate_ratio", "rr_ci_low", "rr_ci_high", "p_value", "pct_change", "pct_reduction",
-              "pct_reduction_ci_low", "pct_reduction_ci_high", "working_correlation", "exact_p_value",
-              "exact_rr_ci_low", "exact_rr_ci_high", "confidence", "method", "note"]
+COUNT_KEYS = ["kind", "n_persons", "n_excluded_missing", "n_unchanged", "n_people_with_events", "total_pre",
+              "total_post", "ratio_of_sums", "sparse", "headline", "beta", "se_beta", "rate_ratio", "rr_ci_low",
+              "rr_ci_high", "p_value", "pct_change", "pct_reduction", "pct_reduction_ci_low", "pct_reduction_ci_high",
+              "working_correlation", "gee_rate_ratio", "gee_rr_ci_low", "gee_rr_ci_high", "gee_p_value",
+              "exact_p_value", "exact_rr_ci_low", "exact_rr_ci_high", "signed_rank_p_value", "confidence", "method",
+              "note"]
 
 
 def test_paired_change_is_quiet_with_no_or_one_pair():

@@ -64,6 +64,7 @@ def test_default_format_is_pinned():
         "dof_sep": ", ",
         "dof_decimals": 1,
         "stat_symbols": {"F": "F", "chi2": "\u03c7\u00b2", "H": "H", "t": "t", "z": "z"},
+        "ci_width_digits": 2,
     }
 
 
