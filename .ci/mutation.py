@@ -293,9 +293,10 @@ def table(rows: list[dict], target: float) -> str:
     lines = [head, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         mark = "" if r["score"] >= target else " (below)"
+        score = f"{r['score']:.1f}%{mark}" if r["mutants"] else "n/a (no code in functions)"
         lines.append(
             f"| {r['module']} | {r['mutants']} | {r['killed']} | {r['survived']} | {r['equivalent']} "
-            f"| {r['score']:.1f}%{mark} | {target:g}% |"
+            f"| {score} | {target:g}% |"
         )
     return "\n".join(lines)
 

@@ -203,6 +203,7 @@ def test_formula_columns_skip_keywords_attributes_and_split_at_the_first_tilde()
     assert formula_columns("a ~ b ~ c") == (["a"], ["b", "c"])
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # statsmodels' lazy statistics of a one-row fit
 def test_fit_ols_one_row_and_one_predictor():
     df = data()
     _, info = fit_ols(df.iloc[:2], "y ~ 1")
