@@ -129,7 +129,8 @@ _DATE_RE = re.compile(
     + _DAY.format(g="d1")
     + r"(?:\s+of)?\s+"
     + _MONTH
-    + r"\b(?:,?\s+(?:\d{4}|'\d{2})(?!\d))?"
+    # not followed by a letter (a plain \b would drop the full stop of "Feb.")
+    + r"(?![a-z])(?:,?\s+(?:\d{4}|'\d{2})(?!\d))?"
     # March 12th 2008, March 12, 2008, May 3, June the 20th
     r"|\b"
     + _MONTH
@@ -154,6 +155,21 @@ def _plausible_date(m: re.Match[str]) -> bool:
     if day is not None:
         return 1 <= int(day) <= 31
     return True
+
+
+def _dates(text: str) -> list[tuple[int, int, str]]:
+    """Every plausible date in the text. A match that is not a date (day 32)
+    is searched again after its first number, so that the month and year it
+    swallowed ("32 March 2008") are still found."""
+    found = []
+    pos = 0
+    while (m := _DATE_RE.search(text, pos)) is not None:
+        if _plausible_date(m):
+            found.append((m.start(), m.end(), "DATE"))
+            pos = m.end()
+        else:
+            pos = m.start() + 1
+    return found
 
 
 def _phone_ok(matched: str) -> bool:
@@ -233,9 +249,7 @@ def _detect(
             found.append((m.start(), end, "URL"))
     for m in _POSTCODE_RE.finditer(text):
         found.append((m.start(), m.end(), "POSTCODE"))
-    for m in _DATE_RE.finditer(text):
-        if _plausible_date(m):
-            found.append((m.start(), m.end(), "DATE"))
+    found += _dates(text)
     place_re = _place_regex(places)
     if place_re is not None:
         for m in place_re.finditer(text):
