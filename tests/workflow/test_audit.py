@@ -9,18 +9,21 @@ hand-made inputs.
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from selfcare.report.audit import audit_table, audit_verdict, codecheck_manifest, report_roles
+from selfcare.audit import copy_project
+from selfcare.report.audit import (
+    audit_table,
+    audit_verdict,
+    codecheck_manifest,
+    report_roles,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-COPY = ["Snakefile", "workflow", "config", "resources", "manuscript", "pyproject.toml", "environment.yml"]
 
 
 # ---------------------------------------------------------------- pure functions
@@ -58,12 +61,7 @@ def test_roles_follow_the_order_of_inclusion():
 def _project(tmp: Path) -> Path:
     dest = tmp / "project"
     dest.mkdir()
-    for name in COPY:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            shutil.copy2(src, dest / name)
+    copy_project(ROOT, dest)  # what the auditor's rerun copies
     return dest
 
 

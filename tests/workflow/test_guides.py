@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,9 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
+from selfcare.audit import copy_project
 
 ROOT = Path(__file__).resolve().parents[2]
-COPY = ["Snakefile", "workflow", "config", "resources", "manuscript", "pyproject.toml", "environment.yml"]
 pytestmark = pytest.mark.slow
 
 
@@ -47,12 +46,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("guides")
-    for name in COPY:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            shutil.copy2(src, dest / name)
+    copy_project(ROOT, dest)  # what the auditor's rerun copies
     return dest
 
 

@@ -6,9 +6,8 @@ import re
 import tomllib
 from pathlib import Path
 
-import yaml
-
 import selfcare
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,18 +17,18 @@ import hashlib
 import re
 import shutil
 import subprocess
-import zipfile
 import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from selfcare.audit import copy_project
 
 pytestmark = pytest.mark.slow  # whole-workflow runs / many replicates: not in the fast run
 
 ROOT = Path(__file__).resolve().parents[2]
-COPY = ["Snakefile", "workflow", "config", "resources", "manuscript", "pyproject.toml", "environment.yml"]
 
 
 def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -72,12 +72,7 @@ def _planned_rules(workdir: Path) -> set[str]:
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     wd = tmp_path_factory.mktemp("wf")
-    for name in COPY:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, wd / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            shutil.copy2(src, wd / name)
+    copy_project(ROOT, wd)  # what the auditor's rerun copies
     res = _snakemake(wd)
     assert res.returncode == 0, (res.stdout + res.stderr)[-5000:]
     return wd

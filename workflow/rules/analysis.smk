@@ -85,7 +85,7 @@ rule change_by_site:
     log:
         "results/logs/change_by_site_{site}.log",
     wildcard_constraints:
-        site="LO|SO|NO",
+        site=SITE_PATTERN,
     conda:
         "../../environment.yml"
     threads: 1
@@ -131,7 +131,7 @@ rule service_use_by_site:
     log:
         "results/logs/service_use_by_site_{site}.log",
     wildcard_constraints:
-        site="LO|SO|NO",
+        site=SITE_PATTERN,
     conda:
         "../../environment.yml"
     threads: 1

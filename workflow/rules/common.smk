@@ -2,6 +2,7 @@
 # rejected), the raw-file list from the hand-over's codebook, and paths.
 import functools
 import json
+import re
 
 import yaml
 from pathlib import Path
@@ -48,6 +49,9 @@ RAW = Path(config["data"]["raw_dir"])
 CODEBOOK = RAW / config["data"]["codebook"]
 SITES = list(config["sites"])
 TIMEPOINTS = ["baseline", "followup"]
+# wildcard constraints built from the configured sites and time points
+SITE_PATTERN = "|".join(re.escape(s) for s in SITES)
+TIMEPOINT_PATTERN = "|".join(TIMEPOINTS)
 
 
 def raw_files():
@@ -154,18 +158,10 @@ def corrections_file():
 
 @functools.cache
 def package_sources():
-    """Every module of the package by dotted name, read once per invocation
-    (``__init__.py`` under its package's name)."""
-    base = Path(wf("workflow/selfcare"))
-    out = {}
-    for path in sorted(base.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        parts = (base.name, *path.relative_to(base).with_suffix("").parts)
-        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = (
-            path.read_text(encoding="utf-8")
-        )
-    return out
+    """Every module of the package by dotted name, read once per invocation."""
+    from selfcare.core.io import read_package_sources
+
+    return read_package_sources(wf("workflow/selfcare"))
 
 
 def package_code(script):

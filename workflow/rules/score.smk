@@ -14,8 +14,8 @@ rule score_measures:
     log:
         "results/logs/score_measures_{timepoint}_{site}.log",
     wildcard_constraints:
-        timepoint="baseline|followup",
-        site="LO|SO|NO",
+        timepoint=TIMEPOINT_PATTERN,
+        site=SITE_PATTERN,
     conda:
         "../../environment.yml"
     threads: 1
@@ -57,7 +57,7 @@ rule reliability:
     log:
         "results/logs/reliability_{timepoint}.log",
     wildcard_constraints:
-        timepoint="baseline|followup",
+        timepoint=TIMEPOINT_PATTERN,
     conda:
         "../../environment.yml"
     threads: 1

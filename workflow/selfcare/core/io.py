@@ -23,7 +23,10 @@ import zipfile
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas is imported where a frame is read or written, so that
+    import pandas as pd  # reading sources (common.smk, at parse time) stays light
 import yaml
 
 #: Fixed timestamp written into zip members (1980-01-01, the zip epoch).
@@ -176,6 +179,8 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     Numeric, boolean and date columns are untouched (their cells are never
     text), so numbers stay numbers.
     """
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
@@ -226,6 +231,8 @@ def parse_csv_text(text: str) -> pd.DataFrame:
     Every cell is read as a string (empty cells as missing) so that the
     validation stage, not the parser, decides what a value means.
     """
+    import pandas as pd
+
     lines = text.split("\n")
     skip = 0
     while skip < len(lines) and lines[skip].startswith("#"):
@@ -253,6 +260,8 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     Text cells that :func:`write_csv` neutralised (``'=``, ``'-0.1 to 0.4``)
     get their value back, so later rules see what the earlier rule computed.
     """
+    import pandas as pd
+
     df = pd.read_csv(path, comment=None)
     for col in df.columns:
         if pd.api.types.is_object_dtype(df[col]) or pd.api.types.is_string_dtype(df[col]):
