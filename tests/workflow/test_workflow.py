@@ -8,7 +8,11 @@ auditors and editors rely on:
 * changing one model's covariates reruns only that model and what depends on
   it; changing a scoring rule in config/measures.yaml reruns the scoring;
 * every executive-summary number is in the trace table, and the leak check
-  passed.
+  passed;
+* the HTML report, opened in headless Chromium at 1280 px, shows its contents
+  beside the text, clips no table, draws figures at the column's width, and a
+  click on an executive-summary number opens its provenance card
+  (screenshots in tests/artifacts/).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from browser import ARTIFACTS, LAYOUT_JS, chromium_driver
 from selfcare.audit import copy_project
 
 pytestmark = pytest.mark.slow  # whole-workflow runs / many replicates: not in the fast run
@@ -95,6 +100,59 @@ def test_full_run_produces_report_trace_and_passes_the_leak_check(workdir):
 
 def test_rerun_with_nothing_changed_does_nothing(workdir):
     assert _planned_rules(workdir) == set()
+
+
+def test_html_report_in_a_browser_at_1280_px(workdir):
+    # Runs on the first, unchanged run (before the tests below edit the copy).
+    from selenium.webdriver.common.by import By
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    report = workdir / "results/report"
+    html = (report / "index.html").read_text(encoding="utf-8")
+    assert "\u200b" not in html and "&#8203;" not in html, "no zero-width characters in copyable text"
+    driver = chromium_driver()
+    try:
+        driver.get((report / "index.html").as_uri())
+        layout = driver.execute_script(LAYOUT_JS)
+        driver.save_screenshot(str(ARTIFACTS / "report-top-1280.png"))
+        assert layout["innerWidth"] == 1280
+        assert layout["docScrollWidth"] <= layout["innerWidth"], "the page itself never scrolls sideways"
+        assert layout["tocVisible"] and layout["toc"][1] <= layout["main"][0], "contents beside the text"
+        assert 600 <= layout["main"][2] <= 900, f"readable measure, not pandoc's 576 px column: {layout['main']}"
+        assert "SYNTHETIC" in layout["banner"]
+        assert len(layout["tables"]) >= 10
+        for t in layout["tables"]:
+            assert t["wrapped"] and t["right"] <= layout["main"][1] + 1, t
+            assert t["scrollWidth"] <= t["clientWidth"] or t["overflowX"] in ("auto", "scroll"), f"clipped: {t}"
+        assert len(layout["figures"]) == 7
+        assert min(layout["figures"]) >= 0.95 * layout["mainContent"], layout["figures"]
+
+        number = driver.find_element(By.CSS_SELECTOR, "#sec-summary a.num")
+        key = number.get_attribute("data-key")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", number)
+        number.click()
+        card = driver.find_element(By.CSS_SELECTOR, ".prov-card")
+        assert card.is_displayed()
+        text = card.text
+        assert key in text and "Output sha256" in text and "Rule" in text and "Full value" in text
+        box, spot = card.rect, number.rect
+        assert abs(box["y"] - (spot["y"] + spot["height"])) < 40, "the card opens in place, under the number"
+        driver.save_screenshot(str(ARTIFACTS / "report-card-1280.png"))
+        full = card.find_element(By.CSS_SELECTOR, "a.full").get_attribute("href")
+        assert full.endswith("provenance.html#prov-" + key.replace(".", "-"))
+
+        driver.get(full)
+        row = driver.find_element(By.ID, "prov-" + key.replace(".", "-"))
+        assert row.is_displayed() and key in row.text
+        driver.save_screenshot(str(ARTIFACTS / "provenance-record-1280.png"))
+        total = len(driver.find_elements(By.CSS_SELECTOR, "tr[data-search]"))
+        driver.find_element(By.ID, "prov-filter").send_keys(key)
+        shown = [r for r in driver.find_elements(By.CSS_SELECTOR, "tr[data-search]") if r.is_displayed()]
+        assert row in shown and 0 < len(shown) < total, (len(shown), total)
+        assert driver.find_element(By.ID, "prov-count").text.startswith(f"{len(shown)} of {total}")
+        driver.save_screenshot(str(ARTIFACTS / "provenance-filter-1280.png"))
+    finally:
+        driver.quit()
 
 
 def test_clean_rerun_under_a_cluster_executor_is_byte_identical(workdir, tmp_path):

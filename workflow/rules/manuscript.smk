@@ -139,6 +139,7 @@ rule tables:
         ),
         cells="results/report/changed_cells.csv",
         figures="results/report/changed_figures.csv",
+        sources="results/report/tables.json",
     log:
         "results/logs/tables.log",
     conda:
@@ -149,6 +150,7 @@ rule tables:
     params:
         formatting=config["formatting"],
         table_captions=table_captions(),
+        script=wf("workflow/scripts/tables.py"),
     script:
         "../scripts/tables.py"
 
@@ -161,12 +163,18 @@ rule render_manuscript:
         variables="results/manuscript/_variables.yml",
         manifest="results/provenance/numbers.json",
         tables="results/manuscript/tables",
+        tables_manifest="results/report/tables.json",
         figures=expand("results/figures/{name}.png", name=FIGURES),
+        figures_manifest="results/figures/figures.json",
         snippets=expand("results/manuscript/figures/{name}.md", name=FIGURES),
+        validation="results/validation/validation_report.json",
+        style=wf("manuscript/_html/report.css"),
+        script=wf("manuscript/_html/report.js"),
     output:
         html=in_report("results/report/index.html", "document.rst", "Report"),
         pdf=in_report("results/report/index.pdf", "document.rst", "Report"),
         info="results/report/render_info.json",
+        provenance="results/report/provenance.html",
     log:
         "results/logs/render_manuscript.log",
     conda:
@@ -215,6 +223,7 @@ rule leak_check:
             "results/report/trace.csv",
             "results/report/index.html",
             "results/report/index.pdf",
+            "results/report/provenance.html",
             "results/deid/deid_report.json",
             "results/validation/corrections_applied.csv",
             "results/deid/release/participants_release.csv",

@@ -2,6 +2,7 @@
 
 from selfcare.core import io
 from selfcare.core.runner import LOG, run
+from selfcare.report.sources import artefact_record
 from selfcare.report.figures.build import (
     all_figures,
     caption_of,
@@ -27,7 +28,9 @@ def main(smk):
         data, alt = made[name]
         io.write_bytes(png, data)
         io.write_text(snippet, figure_snippet(name, caption_of(captions[name]), alt))
-        manifest.append(figure_record(name, png, io.sha256_file(png), alt, smk.rule, smk.params.script, inputs))
+        own = artefact_record(name, "figure", smk.rule, smk.params.script, dict(smk.input.items()), inputs)
+        used = {f["path"]: f["sha256"] for f in own["inputs"] + own["code"]}  # this figure's files only
+        manifest.append(figure_record(name, png, io.sha256_file(png), alt, smk.rule, smk.params.script, used))
     LOG.info("%d figures written", len(manifest))
     io.write_json(smk.output.manifest, manifest)
 

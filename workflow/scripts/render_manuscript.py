@@ -1,10 +1,11 @@
-"""Rule render_manuscript: HTML and PDF from the Quarto source, quarto or fallback."""
+"""Rule render_manuscript: HTML and PDF from the Quarto source, quarto or fallback,
+and the searchable provenance page beside the HTML."""
 
 from pathlib import Path
 
 from selfcare.core import io
 from selfcare.core.runner import LOG, run
-from selfcare.report import provenance, render
+from selfcare.report import htmlpage, provenance, render
 
 
 def main(smk):
@@ -15,13 +16,20 @@ def main(smk):
         io.write_bytes(stage / "figures" / Path(png).name, io.read_bytes(png))
     for snippet in smk.input.snippets:
         io.write_bytes(stage / "figures" / Path(snippet).name, io.read_bytes(snippet))
+    manifest = io.read_json(smk.input.manifest)
+    synthetic = bool(io.read_json(smk.input.validation).get("synthetic"))
     quarto = render.find_quarto()
     info = render.render_manuscript(
         str(Path(smk.input.project).parent), stage, io.read_yaml(smk.input.variables), smk.output.html, smk.output.pdf,
-        quarto, link=provenance.link_factory(io.read_json(smk.input.manifest)),
+        quarto, link=provenance.link_factory(manifest), pdf_link=provenance.link_factory(manifest, "typst"),
+        synthetic=synthetic, after_body=htmlpage.card_data_html(manifest),
     )
     LOG.info("rendered with %s", info["renderer"])
     io.write_json(smk.output.info, info)
+    io.write_text(smk.output.provenance, htmlpage.provenance_page(
+        manifest, io.read_json(smk.input.figures_manifest), io.read_json(smk.input.tables_manifest),
+        io.read_text(smk.input.style), io.read_text(smk.input.script), smk.params.title, synthetic,
+    ))
 
 
 run(snakemake, main)  # noqa: F821 - injected by Snakemake

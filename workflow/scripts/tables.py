@@ -1,9 +1,11 @@
-"""Rule tables: every table of the report as a Markdown file (pipe table + caption)."""
+"""Rule tables: every table of the report as a Markdown file (pipe table + caption),
+each with a note naming the files it was built from."""
 
 from pathlib import Path
 
 from selfcare.core import io
 from selfcare.core.runner import run
+from selfcare.report.sources import TABLE_SOURCES, artefact_record
 from selfcare.report.tables.build import build_with_changes
 
 
@@ -20,17 +22,21 @@ def main(smk):
         "survey_binary": read(i.binary), "survey_likert": read(i.likert), "changes": read(i.changes),
         "sentences": read(i.sentences),
     }
+    hashes = {str(p): io.sha256_file(p) for p in smk.input}
+    sources = {name: artefact_record(name, "table", smk.rule, smk.params.script, dict(i.items()), hashes)
+               for name in TABLE_SOURCES}
     manifest = io.read_json(i.manifest)
     out, moved = build_with_changes(
         results, {"formatting": smk.params.formatting}, io.read_yaml(i.published), io.read_yaml(i.framework),
         {m["key"]: m for m in manifest}, manifest, io.read_json(i.figures), io.read_yaml(i.measures),
         {"tables": io.read_json(i.accepted_tables), "figures": io.read_json(i.accepted_figures)},
-        captions=io.read_yaml(i.captions),
+        captions=io.read_yaml(i.captions), sources=sources,
     )
     for name, text in out.items():
         io.write_text(Path(smk.output.tables) / f"{name}.md", text)
     io.write_csv(smk.output.cells, moved["cells"])
     io.write_csv(smk.output.figures, moved["figures"])
+    io.write_json(smk.output.sources, [sources[name] for name in sorted(sources)])
 
 
 run(snakemake, main)  # noqa: F821 - injected by Snakemake

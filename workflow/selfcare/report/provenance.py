@@ -1,18 +1,29 @@
-"""Provenance of reported numbers: which code and data produced each one.
+"""Provenance of reported numbers, figures and tables: which code and data produced each one.
 
 Pure helpers used by the ``collect_numbers`` rule: the rule information the
 provenance manifest needs, with the package modules each script imports
-(traced by :mod:`selfcare.core.imports`, re-exported here).
+(traced by :mod:`selfcare.core.imports`, re-exported here). The figures'
+and tables' own provenance is in :mod:`selfcare.report.sources`.
+:func:`link_factory` makes the numbers of the HTML open their provenance
+card and those of the PDF link to their row of the appendix.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from selfcare.core.imports import imported_modules, module_path, package_names
 from selfcare.report.tables.markdown import provenance_anchor
 
-__all__ = ["assemble", "build_records", "imported_modules", "link_factory", "module_path", "package_names", "rule_info"]
+__all__ = [
+    "assemble",
+    "build_records",
+    "imported_modules",
+    "link_factory",
+    "module_path",
+    "package_names",
+    "rule_info",
+]
 
 
 def rule_info(records: list[dict[str, Any]], rule_scripts: Mapping[str, str], script_modules: Mapping[str, list[str]]) -> dict[str, dict[str, Any]]:
@@ -38,23 +49,40 @@ def rule_info(records: list[dict[str, Any]], rule_scripts: Mapping[str, str], sc
     return {k: {**v, "inputs": sorted(v["inputs"])} for k, v in info.items()}
 
 
-def link_factory(manifest: list[Mapping[str, Any]]):
-    """A link function for the HTML: each number links to its provenance row,
-    with the producing rule and file as its tooltip.
+def link_factory(manifest: list[Mapping[str, Any]], fmt: str = "html", page: str = "provenance.html") -> Callable[[str, str], str]:
+    """A link function wrapping each number of the document in a provenance link.
 
     Parameters
     ----------
     manifest : list of mapping
         The provenance manifest (``key, rule, output``).
+    fmt : {"html", "typst"}
+        ``html``: the number links to its record on the provenance page
+        (``page#prov-<key>``) and carries ``data-key``, which ``report.js``
+        uses to open the number's card in place; the producing rule and file
+        are its tooltip. ``typst``: the number links to its row of the
+        appendix (``#prov-<key>``), for the PDF.
+    page : str
+        The provenance page, relative to the report.
+
+    Returns
+    -------
+    callable
+        ``link(key, display) -> markdown``; keys absent from the manifest
+        (e.g. ``build.renderer``) are returned unlinked.
     """
+    if fmt not in ("html", "typst"):
+        raise ValueError(f"link_factory: unknown format {fmt!r} (html or typst)")
     by_key = {m["key"]: m for m in manifest}
 
     def link(key: str, display: str) -> str:
         m = by_key.get(key)
         if m is None:
             return display
+        if fmt == "typst":
+            return f"[{display}](#{provenance_anchor(key)})"
         title = f"{key}: rule {m['rule']}, file {m['output']}"
-        return f'[{display}](#{provenance_anchor(key)}){{.num title="{title}"}}'
+        return f'[{display}]({page}#{provenance_anchor(key)}){{.num data-key="{key}" title="{title}"}}'
 
     return link
 

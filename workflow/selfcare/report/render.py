@@ -16,7 +16,12 @@ renderers take the same source:
   cross-references (``data/crossref.lua``) and citeproc, and writes a
   self-contained HTML file and Typst source; the ``typst`` wheel compiles the
   PDF with a fixed timestamp and only its embedded fonts, so that the same
-  inputs give the same PDF bytes.
+  inputs give the same PDF bytes. The HTML uses the project's bundled
+  template, stylesheet and script (``_html/template.html``, ``report.css``,
+  ``report.js``; see :data:`HTML_TEMPLATE`), embedded in the file: a table
+  of contents beside the text, tables that scroll instead of being clipped
+  (:func:`selfcare.report.htmlpage.wrap_tables`), a SYNTHETIC banner when
+  the data are synthetic, and the numbers' provenance cards.
 
 Both paths fail closed: an unknown ``var`` key, an unknown citation, a
 missing figure or a cross-reference to a missing label stops the render with
@@ -38,6 +43,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from selfcare.core import io
+from selfcare.report.htmlpage import wrap_tables
 from selfcare.report.markdown import check_var_keys, find_shortcodes, substitute_vars
 from selfcare.report.registry import flatten_variables
 from selfcare.report.staging import (
@@ -64,6 +70,9 @@ FATAL_PANDOC_WARNINGS = ("Citeproc: citation", "Could not fetch resource", "Coul
 
 #: Prefix of the intermediate files the fallback writes into the stage.
 _WORK = "_fallback"
+
+#: The fallback's HTML template, stylesheet and script, relative to the project.
+HTML_TEMPLATE = ("_html/template.html", "_html/report.css", "_html/report.js")
 
 LinkFunction = Callable[[str, str], str]
 
@@ -307,35 +316,60 @@ def _compile_typst(stage: Path, typ_source: bytes) -> tuple[bytes, list[str]]:
     return pdf, [str(getattr(w, "message", w)) for w in warnings]
 
 
+def _html_options(stage: Path, meta: dict[str, Any], options: list[str], synthetic: bool, after_body: str) -> list[str]:
+    """Template, stylesheet, banner flag and after-body HTML of the designed page.
+
+    The project's ``_html/`` files are used when present (all three must be);
+    without them pandoc's default page is written."""
+    present = [(stage / rel).is_file() for rel in HTML_TEMPLATE]
+    if any(present) and not all(present):
+        missing = [rel for rel, ok in zip(HTML_TEMPLATE, present) if not ok]
+        raise RenderError(f"manuscript project: {', '.join(missing)} missing (the HTML template needs all of {', '.join(HTML_TEMPLATE)})")
+    extra = list(options)
+    if all(present):
+        extra += [f"--template={HTML_TEMPLATE[0]}", f"--css={HTML_TEMPLATE[1]}", "--section-divs"]
+    if synthetic:
+        meta["synthetic"] = True
+    if after_body:
+        io.write_text(stage / f"{_WORK}-after-body.html", after_body)
+        extra.append(f"--include-after-body={_WORK}-after-body.html")
+    return extra
+
+
 def _render_fallback(
     stage: Path,
     config: Mapping[str, Any],
     entry: str,
     variables: Mapping[str, Any],
-    out_html: Path,
-    out_pdf: Path,
-    link: LinkFunction | None,
+    outputs: tuple[Path, Path],
+    links: tuple[LinkFunction | None, LinkFunction | None],
+    synthetic: bool = False,
+    after_body: str = "",
 ) -> list[str]:
-    """Render HTML and PDF with pandoc and Typst; return the warnings."""
+    """Render HTML and PDF with pandoc and Typst; return the warnings.
+
+    ``outputs`` are the HTML and PDF destinations, ``links`` the link
+    functions of the HTML and of the PDF (Typst)."""
     qmd_text = expand_stage_includes(stage, io.read_text(stage / entry), entry)
     warnings: list[str] = []
 
     meta, options = _metadata_for(config, "html")
+    options = _html_options(stage, meta, options, synthetic, after_body)
     html, w = _pandoc(
-        stage, _fallback_markdown(qmd_text, variables, "html", link, entry), meta, options, "html", "pandoc (HTML)"
+        stage, _fallback_markdown(qmd_text, variables, "html", links[0], entry), meta, options, "html", "pandoc (HTML)"
     )
     warnings += w
 
     meta, options = _metadata_for(config, "typst")
     typ_source, w = _pandoc(
-        stage, _fallback_markdown(qmd_text, variables, "typst", None, entry), meta, options, "typst", "pandoc (Typst)"
+        stage, _fallback_markdown(qmd_text, variables, "typst", links[1], entry), meta, options, "typst", "pandoc (Typst)"
     )
     warnings += w
     pdf, w = _compile_typst(stage, typ_source)
     warnings += w
 
-    io.write_bytes(out_html, html)
-    io.write_bytes(out_pdf, pdf)
+    io.write_bytes(outputs[0], wrap_tables(html.decode("utf-8")).encode("utf-8"))
+    io.write_bytes(outputs[1], pdf)
     return warnings
 
 
@@ -353,6 +387,9 @@ def render_manuscript(
     quarto: str | None,
     link: LinkFunction | None = None,
     entry: str = "index.qmd",
+    pdf_link: LinkFunction | None = None,
+    synthetic: bool = False,
+    after_body: str = "",
 ) -> dict[str, Any]:
     """Render the manuscript project to a self-contained HTML file and a PDF.
 
@@ -375,9 +412,18 @@ def render_manuscript(
         pandoc + Typst fallback.
     link : callable, optional
         ``link(key, display) -> markdown`` wrapping each value in the HTML of
-        the fallback (e.g. a provenance link). Not used by Quarto or the PDF.
+        the fallback (e.g. a provenance link). Not used by Quarto.
     entry : str, optional
         Main document of the project.
+    pdf_link : callable, optional
+        The same for the PDF of the fallback (e.g. a link to the number's row
+        of the provenance appendix; every target must exist in the document).
+    synthetic : bool, optional
+        The data are synthetic: the fallback's HTML shows the SYNTHETIC
+        banner at the top of the page.
+    after_body : str, optional
+        HTML added at the end of the fallback's HTML body (e.g. the
+        provenance cards' data, :func:`selfcare.report.htmlpage.card_data_html`).
 
     Returns
     -------
@@ -425,7 +471,8 @@ def render_manuscript(
             _render_quarto(quarto, stage, config, entry, out_html, out_pdf)
             warnings: list[str] = []
         else:
-            warnings = _render_fallback(stage, config, entry, nested, out_html, out_pdf, link)
+            warnings = _render_fallback(stage, config, entry, nested, (out_html, out_pdf), (link, pdf_link),
+                                        synthetic, after_body)
     except BaseException:
         io.remove_paths([out_html, out_pdf])
         raise

@@ -9,11 +9,11 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from selfcare.report.changes import changed_cells, changed_figures, table_snapshot
-from selfcare.report.tables.markdown import pipe_table
+from selfcare.report.tables.markdown import md_escape, pipe_table
 from selfcare.report.tables.provenance import (
-    _breakable,
     figures_provenance_md,
     provenance_md,
+    table_provenance_md,
 )
 from selfcare.report.tables.published import reproduction_md, table1_check_md
 from selfcare.report.tables.qualitative import qual_counts_md, quotes_md, survey_md
@@ -97,6 +97,7 @@ def build_with_changes(
     measures: Mapping[str, Any] | None = None,
     accepted: Mapping[str, Any] | None = None,
     captions: Mapping[str, Mapping[str, str]] | None = None,
+    sources: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[dict[str, str], dict[str, pd.DataFrame]]:
     """All tables, and what moved since the accepted version (rule ``tables``).
 
@@ -104,7 +105,9 @@ def build_with_changes(
     accepted snapshots of the tables (``tables``, from
     ``manuscript/accepted-tables.json``) and figures (``figures``), and
     ``results["sentences"]``, the manuscript sentences that quote a moved
-    number (rule ``number_changes``).
+    number (rule ``number_changes``), and ``sources``: table name -> its
+    provenance record (see :func:`selfcare.report.provenance.artefact_record`),
+    printed as a note under the table.
 
     Returns
     -------
@@ -119,6 +122,9 @@ def build_with_changes(
     cells = changed_cells(accepted.get("tables", {}), table_snapshot(tables))
     figures = changed_figures(accepted.get("figures", {}), figs)
     tables["changes"] = changes_md(results.get("changes"), results.get("sentences"), cells, figures)
+    for name, record in (sources or {}).items():
+        if name in tables:
+            tables[name] += table_provenance_md(record)
     return tables, {"cells": cells, "figures": figures}
 
 
@@ -187,7 +193,7 @@ def changes_md(
     else:
         body = pd.DataFrame(
             {
-                "Key": [_breakable(str(k)) for k in changes["key"]],
+                "Key": [md_escape(str(k)) for k in changes["key"]],
                 "Status": changes["status"].astype(str),
                 "Accepted": changes["accepted"].fillna("").astype(str),
                 "Current": [_mark(v) for v in changes["current"]],
@@ -200,7 +206,7 @@ def changes_md(
         frame = _none_row(cols) if len(sentences) == 0 else pd.DataFrame(
             {"Section": sentences["section"].astype(str), "Line": sentences["line"].astype(str),
              "Sentence (as it now reads)": sentences["sentence"].astype(str),
-             "Key": [_breakable(str(k)) for k in sentences["key"]]})
+             "Key": [md_escape(str(k)) for k in sentences["key"]]})
         parts.append(pipe_table(frame, "Sentences that quote a moved number, to re-read", "tbl-changed-sentences",
                                 raw_columns=["Key"], widths=[2, 0.8, 6, 2.4]))
     if cells is not None:
