@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from selfcare.report import provenance
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,10 +90,19 @@ def test_rule_info_unions_job_inputs():
 
 
 def test_link_factory_carries_rule_and_file():
-    link = provenance.link_factory([{"key": "change.lo.x", "rule": "change_by_site", "output": "results/a.csv"}])
+    manifest = [{"key": "change.lo.x", "rule": "change_by_site", "output": "results/a.csv"}]
+    link = provenance.link_factory(manifest)
     out = link("change.lo.x", "+1.0")
-    assert out.startswith("[+1.0](#prov-change-lo-x)") and "change_by_site" in out and "results/a.csv" in out
+    # the HTML number links to its record on the provenance page and names its key for the card
+    assert out.startswith("[+1.0](provenance.html#prov-change-lo-x){.num")
+    assert 'data-key="change.lo.x"' in out and "change_by_site" in out and "results/a.csv" in out
     assert link("build.renderer", "pandoc+typst") == "pandoc+typst"
+    # the PDF number links to its row of the appendix
+    pdf = provenance.link_factory(manifest, "typst")
+    assert pdf("change.lo.x", "+1.0") == "[+1.0](#prov-change-lo-x)"
+    assert pdf("build.renderer", "x") == "x"
+    with pytest.raises(ValueError, match="unknown format"):
+        provenance.link_factory(manifest, "docx")
 
 
 def test_library_error_messages_are_withheld_but_ours_are_shown():
