@@ -111,6 +111,49 @@
     apply();
   }
 
+  function setupToc() {
+    // the contents entry of the section being read is highlighted and kept in view
+    var toc = document.getElementById("TOC");
+    if (!toc) { return; }
+    var entries = [];
+    toc.querySelectorAll('a[href^="#"]').forEach(function (a) {
+      var section = document.getElementById(a.getAttribute("href").slice(1));
+      var heading = section && section.querySelector("h1, h2, h3");
+      if (heading) { entries.push([heading, a]); }
+    });
+    var current = null;
+    var pending = false;
+    function update() {
+      pending = false;
+      var line = window.innerHeight * 0.25;
+      var found = null;
+      entries.forEach(function (e) { if (e[0].getBoundingClientRect().top < line) { found = e[1]; } });
+      if (found === current) { return; }
+      if (current) { current.classList.remove("current"); }
+      current = found;
+      if (!current) { return; }
+      current.classList.add("current");
+      var top = current.getBoundingClientRect().top - toc.getBoundingClientRect().top + toc.scrollTop;
+      if (top < toc.scrollTop || top > toc.scrollTop + toc.clientHeight - 40) { toc.scrollTop = top - toc.clientHeight / 3; }
+    }
+    window.addEventListener("scroll", function () {
+      if (!pending) { pending = true; window.requestAnimationFrame(update); }
+    }, { passive: true });
+    update();
+  }
+
+  function setupAppendix() {
+    // each key of the provenance appendix links to its full record
+    if (!document.getElementById("prov-data")) { return; }
+    document.querySelectorAll('span[id^="prov-"]').forEach(function (span) {
+      var a = el("a", { href: "provenance.html#" + span.id });
+      while (span.firstChild) { a.appendChild(span.firstChild); }
+      span.appendChild(a);
+    });
+  }
+
   setupCards();
   setupFilter();
+  setupToc();
+  setupAppendix();
 }());

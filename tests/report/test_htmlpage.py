@@ -275,3 +275,17 @@ def test_banner_only_for_synthetic_data_and_default_page_without_template(tmp_pa
     assert '<div class="synthetic-banner"' not in html and '<nav id="TOC"' in html
     bare, _ = _render(tmp_path / "bare", synthetic=False, template=False)
     assert '<nav id="TOC"' in bare and 'class="content"' not in bare  # pandoc's own page
+
+
+def test_annotate_figures_adds_each_figures_own_sources():
+    html = '<figure id="fig-flow"><img src="x"><figcaption>F</figcaption></figure><figure id="fig-other"></figure>'
+    figs = [{"name": "flow", "rule": "figures", "inputs": [
+        {"path": "results/analysis/flow.csv", "sha256": "f" * 64},
+        {"path": "workflow/selfcare/report/figures/flow.py", "sha256": "c" * 64}]},
+        {"name": "absent", "rule": "figures", "inputs": []}]
+    out = htmlpage.annotate_figures(html, figs)
+    note = out.split("</figcaption>", 1)[1].split("</figure>", 1)[0]
+    assert note.startswith('<p class="figure-provenance">') and "<code>results/analysis/flow.csv</code>" in note
+    assert "1 package modules" in note and 'href="provenance.html#prov-fig-flow"' in note
+    assert "flow.py" not in note
+    assert out.endswith('<figure id="fig-other"></figure>')

@@ -18,16 +18,18 @@ def main(smk):
         io.write_bytes(stage / "figures" / Path(snippet).name, io.read_bytes(snippet))
     manifest = io.read_json(smk.input.manifest)
     synthetic = bool(io.read_json(smk.input.validation).get("synthetic"))
+    figures = io.read_json(smk.input.figures_manifest)
     quarto = render.find_quarto()
     info = render.render_manuscript(
         str(Path(smk.input.project).parent), stage, io.read_yaml(smk.input.variables), smk.output.html, smk.output.pdf,
         quarto, link=provenance.link_factory(manifest), pdf_link=provenance.link_factory(manifest, "typst"),
         synthetic=synthetic, after_body=htmlpage.card_data_html(manifest),
+        postprocess=lambda html: htmlpage.annotate_figures(html, figures),
     )
     LOG.info("rendered with %s", info["renderer"])
     io.write_json(smk.output.info, info)
     io.write_text(smk.output.provenance, htmlpage.provenance_page(
-        manifest, io.read_json(smk.input.figures_manifest), io.read_json(smk.input.tables_manifest),
+        manifest, figures, io.read_json(smk.input.tables_manifest),
         io.read_text(smk.input.style), io.read_text(smk.input.script), smk.params.title, synthetic,
     ))
 

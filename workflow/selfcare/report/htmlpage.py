@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 from selfcare.report.tables.markdown import provenance_anchor
 from selfcare.report.tables.provenance import _files, group_records
 
-__all__ = ["card_data", "card_data_html", "provenance_page", "wrap_tables"]
+__all__ = ["annotate_figures", "card_data", "card_data_html", "provenance_page", "wrap_tables"]
 
 
 def card_data(manifest: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -76,6 +76,44 @@ def wrap_tables(html: str) -> str:
     """
     html = _TABLE_OPEN.sub('<div class="table-wrap"><table', html)
     return html.replace("</table>", "</table></div>")
+
+
+def annotate_figures(html: str, figures: Sequence[Mapping[str, Any]], page: str = "provenance.html") -> str:
+    """Add each figure's own provenance under its image in pandoc's HTML.
+
+    Parameters
+    ----------
+    html : str
+        The report, with figures as ``<figure id="fig-<name>">``.
+    figures : sequence of mapping
+        ``{name, rule, script, inputs}`` of each figure (the figures manifest).
+    page : str
+        The provenance page, relative to the report.
+
+    Returns
+    -------
+    str
+        The report with a ``p.figure-provenance`` before each figure's
+        ``</figure>``: the rule, the data and configuration files it was drawn
+        from (package code counted, listed on the page) and a link to its
+        record. Figures absent from the HTML are skipped.
+    """
+    for fig in sorted(figures, key=lambda f: str(f["name"])):
+        name = str(fig["name"])
+        start = html.find(f'<figure id="fig-{name}"')
+        end = html.find("</figure>", start)
+        if start < 0 or end < 0:
+            continue
+        files = _files(fig.get("inputs"))
+        data = [p for p, _ in files if not p.startswith("workflow/")]
+        note = (
+            f'<p class="figure-provenance">Provenance: rule {_code(fig.get("rule", ""))}, drawn from '
+            + ", ".join(_code(p) for p in data)
+            + f' and {len(files) - len(data)} package modules; <a href="{page}#{provenance_anchor("fig." + name)}">'
+            "full record</a>.</p>"
+        )
+        html = html[:end] + note + html[end:]
+    return html
 
 
 # --------------------------------------------------------------------------

@@ -345,11 +345,13 @@ def _render_fallback(
     links: tuple[LinkFunction | None, LinkFunction | None],
     synthetic: bool = False,
     after_body: str = "",
+    postprocess: Callable[[str], str] | None = None,
 ) -> list[str]:
     """Render HTML and PDF with pandoc and Typst; return the warnings.
 
     ``outputs`` are the HTML and PDF destinations, ``links`` the link
-    functions of the HTML and of the PDF (Typst)."""
+    functions of the HTML and of the PDF (Typst), ``postprocess`` a last
+    edit of the HTML text."""
     qmd_text = expand_stage_includes(stage, io.read_text(stage / entry), entry)
     warnings: list[str] = []
 
@@ -368,7 +370,8 @@ def _render_fallback(
     pdf, w = _compile_typst(stage, typ_source)
     warnings += w
 
-    io.write_bytes(outputs[0], wrap_tables(html.decode("utf-8")).encode("utf-8"))
+    text = wrap_tables(html.decode("utf-8"))
+    io.write_bytes(outputs[0], (postprocess(text) if postprocess else text).encode("utf-8"))
     io.write_bytes(outputs[1], pdf)
     return warnings
 
@@ -390,6 +393,7 @@ def render_manuscript(
     pdf_link: LinkFunction | None = None,
     synthetic: bool = False,
     after_body: str = "",
+    postprocess: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
     """Render the manuscript project to a self-contained HTML file and a PDF.
 
@@ -424,6 +428,9 @@ def render_manuscript(
     after_body : str, optional
         HTML added at the end of the fallback's HTML body (e.g. the
         provenance cards' data, :func:`selfcare.report.htmlpage.card_data_html`).
+    postprocess : callable, optional
+        ``postprocess(html) -> html``, a last edit of the fallback's HTML
+        (e.g. :func:`selfcare.report.htmlpage.annotate_figures`).
 
     Returns
     -------
@@ -472,7 +479,7 @@ def render_manuscript(
             warnings: list[str] = []
         else:
             warnings = _render_fallback(stage, config, entry, nested, (out_html, out_pdf), (link, pdf_link),
-                                        synthetic, after_body)
+                                        synthetic, after_body, postprocess)
     except BaseException:
         io.remove_paths([out_html, out_pdf])
         raise
