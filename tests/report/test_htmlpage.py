@@ -289,3 +289,12 @@ def test_annotate_figures_adds_each_figures_own_sources():
     assert "1 package modules" in note and 'href="provenance.html#prov-fig-flow"' in note
     assert "flow.py" not in note
     assert out.endswith('<figure id="fig-other"></figure>')
+
+
+def test_table_notes_are_small_print_in_the_pdf():
+    from selfcare.report.render import _typst_small_print
+
+    text = "A.\n\n::: {.table-provenance}\nProvenance: `a.csv`.\n:::\n\n::: {.other}\nB.\n:::\n"
+    out = _typst_small_print(text)
+    assert "#block(above: 0.6em)[#set text(size: 7.5pt" in out and "\n\nProvenance: `a.csv`.\n\n```{=typst}\n]\n```" in out
+    assert "::: {.table-provenance}" not in out and "::: {.other}\nB.\n:::" in out

@@ -221,6 +221,24 @@ _PAGEBREAK = {
 }
 
 
+#: Small-print notes (e.g. a table's provenance): a fenced div of one of these
+#: classes is set in small grey type in the PDF (the HTML styles the class).
+SMALL_PRINT_CLASSES = ("table-provenance",)
+
+_SMALL_PRINT = re.compile(
+    r"^::: \{\.(" + "|".join(SMALL_PRINT_CLASSES) + r")\}\n(.*?)\n:::$", re.MULTILINE | re.DOTALL
+)
+
+
+def _typst_small_print(text: str) -> str:
+    """Wrap small-print divs in raw Typst that sets their text small and grey."""
+    return _SMALL_PRINT.sub(
+        lambda m: "```{=typst}\n#block(above: 0.6em)[#set text(size: 7.5pt, fill: luma(90))\n```\n\n"
+        + m.group(2) + "\n\n```{=typst}\n]\n```",
+        text,
+    )
+
+
 def _fallback_markdown(
     qmd_text: str, variables: Mapping[str, Any], fmt: str, link: LinkFunction | None, entry: str
 ) -> str:
@@ -240,6 +258,8 @@ def _fallback_markdown(
         raise RenderError(
             "the pandoc fallback supports only the include, var and pagebreak shortcodes; found:\n" + "\n".join(unsupported)
         )
+    if fmt == "typst":
+        text = _typst_small_print(text)
     return re.sub(r"\{\{<\s*pagebreak\s*>\}\}", lambda _m: _PAGEBREAK[fmt], text)
 
 
