@@ -76,11 +76,15 @@ def test_card_data_html_cannot_close_its_script_element():
     assert json.loads(body)["numbers"]["change.lo.empowerment.mean"][3] == "x </script><b>"
 
 
-def test_wrap_tables_puts_every_table_in_a_scrolling_wrapper():
-    html = '<p>x</p><table class="a"><tr><td>1</td></tr></table><table>\n</table><tablet>'
+def test_wrap_tables_puts_every_table_in_a_scrolling_wrapper_with_its_caption_above():
+    html = ('<p>x</p><table id="tbl-a">\n<caption><p>Table 1: <em>A</em></p></caption><tr><td>1</td></tr></table>'
+            "<table>\n</table><tablet>")
     out = htmlpage.wrap_tables(html)
-    assert out.count('<div class="table-wrap"><table') == 2 and out.count("</table></div>") == 2
-    assert "<tablet>" in out
+    assert out.count('<div class="table-block">') == 2 and out.count("</table></div></div>") == 2
+    assert ('<div class="table-block"><div class="table-caption" id="table-caption-1"><p>Table 1: <em>A</em></p></div>'
+            '<div class="table-wrap"><table id="tbl-a" aria-labelledby="table-caption-1"><tr>') in out
+    assert "<caption>" not in out
+    assert '<div class="table-block"><div class="table-wrap"><table>' in out and "<tablet>" in out
 
 
 def test_compact_appendix_one_row_per_output_with_every_key_anchored():
@@ -172,6 +176,7 @@ def test_provenance_page_groups_records_and_is_self_contained():
     assert 'id="prov-fig-flow"' in page and 'id="prov-tbl-change"' in page
     assert "1.6123456789" in page and 'id="prov-filter"' in page
     assert not re.search(r'(src|href)="(https?:)?//', page), "nothing is fetched"
+    assert page.count("<div") == page.count("</div>") and page.count("<section") == page.count("</section>")
     plain = htmlpage.provenance_page(MANIFEST, figs, tables, "", "", "t", synthetic=False)
     assert "synthetic-banner" not in plain
 
@@ -250,7 +255,8 @@ def test_fallback_html_uses_the_bundled_template(designed):
     assert '<nav id="TOC" class="toc"' in html and 'class="content"' in html
     assert '<section id="sec-summary"' in html
     assert 'class="synthetic-banner"' in html
-    assert '<div class="table-wrap"><table' in html and "</table></div>" in html
+    assert '<div class="table-wrap"><table' in html and "</table></div></div>" in html
+    assert '<div class="table-caption"' in html and "<caption>" not in html
     assert 'id="prov-data"' in html and "setupCards" in html, "card data and script embedded"
     assert ".table-wrap" in html and "@media print" in html, "stylesheet embedded"
     assert 'href="provenance.html#prov-change-lo-empowerment-mean"' in html

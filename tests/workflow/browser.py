@@ -52,7 +52,9 @@ const rect = e => { const r = e.getBoundingClientRect(); return [r.left, r.right
 const tables = Array.from(main.querySelectorAll('table')).map(t => {
   const wrap = t.parentElement;
   const cs = getComputedStyle(wrap);
-  return {caption: (t.querySelector('caption') || {textContent: ''}).textContent.slice(0, 60),
+  const caption = wrap.parentElement.querySelector('.table-caption');
+  return {caption: caption ? caption.textContent.slice(0, 60) : '',
+          captionRight: caption ? rect(caption)[1] : 0, captionClipped: caption ? caption.scrollWidth > caption.clientWidth : false,
           wrapped: wrap.classList.contains('table-wrap'), overflowX: cs.overflowX,
           scrollWidth: wrap.scrollWidth, clientWidth: wrap.clientWidth, right: rect(wrap)[1]};
 });

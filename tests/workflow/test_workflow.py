@@ -124,6 +124,7 @@ def test_html_report_in_a_browser_at_1280_px(workdir):
         for t in layout["tables"]:
             assert t["wrapped"] and t["right"] <= layout["main"][1] + 1, t
             assert t["scrollWidth"] <= t["clientWidth"] or t["overflowX"] in ("auto", "scroll"), f"clipped: {t}"
+            assert t["caption"] and not t["captionClipped"] and t["captionRight"] <= layout["main"][1] + 1, t
         assert len(layout["figures"]) == 7
         assert min(layout["figures"]) >= 0.95 * layout["mainContent"], layout["figures"]
 

@@ -65,17 +65,33 @@ def card_data_html(manifest: Sequence[Mapping[str, Any]]) -> str:
     return f'<script type="application/json" id="prov-data">{text}</script>\n'
 
 
-_TABLE_OPEN = re.compile(r"<table(?=[\s>])")
+_TABLE_OPEN = re.compile(r"<table(?P<attrs>(?:\s[^>]*)?)>\s*(?:<caption>(?P<caption>.*?)</caption>)?", re.DOTALL)
 
 
 def wrap_tables(html: str) -> str:
-    """Put every ``<table>`` of pandoc's HTML inside a ``div.table-wrap``.
+    """Put every ``<table>`` of pandoc's HTML in a block that scrolls sideways.
 
-    The wrapper scrolls sideways (``overflow-x: auto`` in ``report.css``), so a
-    table wider than the column is never clipped. Pandoc does not nest tables.
+    Each table goes inside ``div.table-block > div.table-wrap``; the wrapper
+    scrolls (``overflow-x: auto`` in ``report.css``), so a table wider than
+    the column is never clipped. Its caption is moved out of the table, above
+    the wrapper (``div.table-caption``, which labels the table through
+    ``aria-labelledby``), so that it wraps at the column's width instead of
+    scrolling away with a wide table. Pandoc does not nest tables.
     """
-    html = _TABLE_OPEN.sub('<div class="table-wrap"><table', html)
-    return html.replace("</table>", "</table></div>")
+    count = 0
+
+    def opening(m: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        attrs = m.group("attrs") or ""
+        if m.group("caption") is None:
+            return f'<div class="table-block"><div class="table-wrap"><table{attrs}>'
+        ident = f"table-caption-{count}"
+        return (f'<div class="table-block"><div class="table-caption" id="{ident}">{m.group("caption")}</div>'
+                f'<div class="table-wrap"><table{attrs} aria-labelledby="{ident}">')
+
+    html = _TABLE_OPEN.sub(opening, html)
+    return html.replace("</table>", "</table></div></div>")
 
 
 def annotate_figures(html: str, figures: Sequence[Mapping[str, Any]], page: str = "provenance.html") -> str:
@@ -144,8 +160,8 @@ def _number_group(g: Mapping[str, Any]) -> str:
                     f"<td>{_code(full)}</td><td>{escape(meaning)}</td></tr>")
     return (f'<div class="prov-group" data-filter-group=""><h3>{_code(g["output"])}</h3>'
             f'<p class="prov-meta">sha256 {_code(g["output_sha256"])}</p>{_file_details("Inputs of the job", g["inputs"])}'
-            '<div class="table-wrap"><table><thead><tr><th>Key</th><th>Shown as</th><th>Full value</th><th>Meaning</th></tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div></div>')
+            '<div class="table-block"><div class="table-wrap"><table><thead><tr><th>Key</th><th>Shown as</th><th>Full value</th><th>Meaning</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div></div></div>')
 
 
 def _rule_sections(groups: Sequence[Mapping[str, Any]]) -> tuple[str, list[str]]:
@@ -176,9 +192,9 @@ def _artefact_section(title: str, anchor: str, items: Sequence[Mapping[str, Any]
                     f'<td>{_code(item.get("rule", ""))}<br>{_code(item.get("script", ""))}</td>'
                     f'<td><code>{escape(str(item.get("sha256", "") or "")[:12])}</code></td><td><ul>{listing}</ul></td></tr>')
     return (f'<section class="prov-rule" id="{anchor}" data-filter-group=""><h2>{escape(title)}</h2>'
-            '<div class="prov-group" data-filter-group=""><div class="table-wrap"><table><thead><tr><th>Name</th>'
+            '<div class="prov-group" data-filter-group=""><div class="table-block"><div class="table-wrap"><table><thead><tr><th>Name</th>'
             '<th>Rule and script</th><th>sha256</th><th>Built from</th></tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div></div></section>')
+            f'<tbody>{"".join(rows)}</tbody></table></div></div></div></section>')
 
 
 def provenance_page(
