@@ -81,11 +81,38 @@ def manuscript_sources():
 
 def figure_captions():
     """Figure name -> caption, from the manuscript's figures.yaml (the same
-    captions the report prints; the Snakemake report shows them too)."""
+    captions the report prints; the Snakemake report shows them too). The
+    confidence level, quoted from the registry in the manuscript, is written
+    out from the configured alpha (1 - alpha, as the registry computes it)."""
+    level = f"{(1 - float(config['analysis']['alpha'])) * 100:g}%"
     with open(wf("manuscript/figures.yaml"), encoding="utf-8") as fh:
         return {
-            k: " ".join(v["caption"].split()) for k, v in yaml.safe_load(fh).items()
+            k: " ".join(v["caption"].split()).replace(
+                "{{< var config.confidence_pct >}}", level
+            )
+            for k, v in yaml.safe_load(fh).items()
         }
+
+
+def source_date_epoch():
+    """Creation date of the PDF: the date of the last commit of the workflow
+    (``git log -1 --format=%ct``), so that a rerun of the same commit gives the
+    same bytes; outside git (e.g. an exported copy) the renderer's documented
+    fixed value, selfcare.report.render.DEFAULT_SOURCE_DATE_EPOCH (the
+    manuscript's date, 2026-11-26 00:00 UTC)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "-C", wf("."), "log", "-1", "--format=%ct"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    text = out.stdout.strip()
+    return int(text) if out.returncode == 0 and text.isdigit() else None
 
 
 def document_title():

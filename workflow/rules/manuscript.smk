@@ -52,6 +52,8 @@ rule figures:
         script=wf("workflow/scripts/figures.py"),
         captions=figure_captions(),
         analysis=analysis_params("ancova", "satisfaction", "engagement"),
+        alpha=config["analysis"]["alpha"],
+        formatting=config["formatting"],
     script:
         "../scripts/figures.py"
 
@@ -176,6 +178,8 @@ rule render_manuscript:
         mem_mb=2048,
     params:
         title=document_title(),
+        synthetic=(RAW / "SYNTHETIC.sha256").exists(),
+        source_date_epoch=source_date_epoch(),
     script:
         "../scripts/render_manuscript.py"
 

@@ -19,6 +19,7 @@ def main(smk):
     info = render.render_manuscript(
         str(Path(smk.input.project).parent), stage, io.read_yaml(smk.input.variables), smk.output.html, smk.output.pdf,
         quarto, link=provenance.link_factory(io.read_json(smk.input.manifest)),
+        synthetic=smk.params.synthetic, source_date_epoch=smk.params.source_date_epoch,
     )
     LOG.info("rendered with %s", info["renderer"])
     io.write_json(smk.output.info, info)
