@@ -446,7 +446,7 @@ def test_forest_shows_only_requested_terms(rendered: dict[str, tuple[bytes, str]
     assert "mental health confidence (B 0.31, 95% CI -0.05 to 0.67)" in alt
     assert "satisfaction with the project (B 0.01" in alt
     assert "baseline quality of life (OR 1.60, 95% CI 1.05 to 2.45)" in alt
-    assert "baseline collaboration (OR 0.93" in alt
+    assert "baseline collaboration with staff (OR 0.93" in alt
     assert "55.0" not in alt and "0.50" not in alt  # intercepts are not shown
 
 
@@ -568,7 +568,7 @@ def test_all_figures_forest_terms_follow_config_and_missing_tables_give_no_data(
         MEASURE_LABELS,
         {"engagement": {"predictors": ["collaboration_bl"]}},
     )
-    assert "baseline collaboration (OR 0.93" in made["forest"][1]
+    assert "baseline collaboration with staff (OR 0.93" in made["forest"][1]
     assert "quality of life" not in made["forest"][1]
     assert "no data" in made["flow"][1].lower() and "no data" in made["scores"][1].lower()
 

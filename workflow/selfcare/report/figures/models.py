@@ -189,8 +189,8 @@ def _forest_specs(
         columns, reference value, log axis, axis label and the statistic's
         symbol.
     """
-    exp_label = _term_label(exposure)
-    pred_label = _term_label(predictor)
+    exp_label = _term_label(exposure, labels)
+    pred_label = _term_label(predictor, labels)
 
     def scale(key: str) -> str:
         return f" ({scales[key]})" if scales.get(key) else ""
@@ -200,36 +200,36 @@ def _forest_specs(
         name = labels.get(outcome, _outcome_name(outcome))
         specs.append(
             (
-                f"A  {exp_label}: adjusted difference at 9 months (ANCOVA)" if i == 0 else "",
+                f"A  {exp_label} (ANCOVA)" if i == 0 else "",
                 anc.iloc[[i]],
                 [name],
                 ("estimate", "ci_low", "ci_high"),
                 0.0,
                 False,
-                f"Adjusted difference in {name.lower()}, points{scale(outcome)}",
+                f"Adjusted difference in {name.lower()} at 9 months, points{scale(outcome)}",
                 "B",
             )
         )
     if not specs:
         specs.append(
-            (f"A  {exp_label}: adjusted difference at 9 months (ANCOVA)", anc, [], ("estimate",) * 3, 0.0, False, "", "B")
+            (f"A  {exp_label} (ANCOVA)", anc, [], ("estimate",) * 3, 0.0, False, "", "B")
         )
     sat_name = labels.get("satisfaction", "satisfaction").lower()
     specs += [
         (
-            f"B  {labels.get('satisfaction', 'Satisfaction')} at 9 months: {pred_label.lower()} (linear regression)",
+            f"B  {labels.get('satisfaction', 'Satisfaction')} (linear regression)",
             sat,
             [pred_label] if not sat.empty else [],
             ("estimate", "ci_low", "ci_high"),
             0.0,
             False,
-            f"Difference in {sat_name}{scale('satisfaction')} per point of {pred_label.lower()}",
+            f"Difference in {sat_name} at 9 months{scale('satisfaction')} per point of {pred_label.lower()}",
             "B",
         ),
         (
             "C  Staying engaged (logistic regression)",
             eng,
-            [_term_label(t) for t in eng.get("term", [])],
+            [_term_label(t, labels) for t in eng.get("term", [])],
             ("odds_ratio", "or_ci_low", "or_ci_high"),
             1.0,
             True,
@@ -267,14 +267,14 @@ def _forest_alt(
             f"({_est_text('B', r['estimate'], r['ci_low'], r['ci_high'], level)})"
             for _, r in anc.iterrows()
         ]
-        parts.append(f"{_term_label(exposure).lower()} and 9-month {_series_phrase(items)}")
+        parts.append(f"{_term_label(exposure, labels).lower()} and 9-month {_series_phrase(items)}")
     if not sat.empty:
         r = sat.iloc[0]
         est = _est_text("B", r["estimate"], r["ci_low"], r["ci_high"], level)
-        parts.append(f"{_term_label(predictor).lower()} and {labels.get('satisfaction', 'satisfaction').lower()} ({est})")
+        parts.append(f"{_term_label(predictor, labels).lower()} and {labels.get('satisfaction', 'satisfaction').lower()} ({est})")
     if not eng.empty:
         items = [
-            f"{_term_label(r['term']).lower()} ({_est_text('OR', r['odds_ratio'], r['or_ci_low'], r['or_ci_high'], level)})"
+            f"{_term_label(r['term'], labels).lower()} ({_est_text('OR', r['odds_ratio'], r['or_ci_low'], r['or_ci_high'], level)})"
             for _, r in eng.iterrows()
         ]
         parts.append(f"odds ratios of staying engaged for {_series_phrase(items)}")

@@ -392,7 +392,8 @@ def _tick_formatter(ticks: Sequence[float]) -> Callable[[float, Any], str]:
     steps = [abs(b - a) for a, b in zip(ticks, ticks[1:]) if b != a]
     step = min(steps) if steps else 1.0
     decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step > 0 else 0
-    decimals = decimals + 1 if step * 10**decimals % 1 > 1e-6 else decimals
+    scaled = step * 10**decimals
+    decimals = decimals + 1 if abs(scaled - round(scaled)) > 1e-6 else decimals
     return lambda v, _pos=None: fmt.fmt_num(float(v), decimals, _FMT)
 
 
@@ -410,20 +411,16 @@ def _outcome_name(outcome: str, labels: Mapping[str, str] | None = None) -> str:
 
 _TERM_LABELS: dict[str, str] = {
     "med_choice": "Taking medication as prescribed by choice",
-    "severity_bl": "Baseline symptom severity",
-    "quality_of_life_bl": "Baseline quality of life",
-    "collaboration_bl": "Baseline collaboration",
-    "empowerment_bl": "Baseline empowerment",
-    "confidence_bl": "Baseline confidence",
 }
 
 
-def _term_label(term: str) -> str:
+def _term_label(term: str, labels: Mapping[str, str] | None = None) -> str:
+    """A model term's label; baseline scores are named after their outcome (``labels``)."""
     if term in _TERM_LABELS:
         return _TERM_LABELS[term]
     base = term.removesuffix("_bl")
     if base != term:
-        return "Baseline " + _outcome_name(base).lower()
+        return "Baseline " + _outcome_name(base, labels).lower()
     return term.replace("_", " ").capitalize()
 
 
