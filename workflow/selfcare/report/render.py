@@ -255,6 +255,25 @@ def escape_list_markers(variables: Any) -> Any:
     return variables
 
 
+_LINE_START_VAR = re.compile(r"^([ \t]*)(\(?)(\{\{<\s*var\s[^>]*>\}\})([.)]?)", re.MULTILINE)
+
+
+def _escape_line_start_vars(text: str) -> str:
+    """Escape the bracket or dot around a value that starts a source line.
+
+    ``(`` + a var shortcode at the start of a line, or a shortcode followed
+    by ``.`` or ``)``, would read as an ordered list marker (``(1)``, ``1.``)
+    once the value is substituted; the punctuation is backslash-escaped.
+    """
+
+    def fix(m: re.Match[str]) -> str:
+        lead = "\\(" if m.group(2) else ""
+        tail = "\\" + m.group(4) if m.group(4) else ""
+        return m.group(1) + lead + m.group(3) + tail
+
+    return _LINE_START_VAR.sub(fix, text)
+
+
 def _fallback_markdown(
     qmd_text: str, variables: Mapping[str, Any], fmt: str, link: LinkFunction | None, entry: str
 ) -> str:
@@ -263,7 +282,7 @@ def _fallback_markdown(
     ``qmd_text`` must already have its includes expanded."""
     front, body = split_front_matter(qmd_text)
     front = substitute_vars(front, variables, None, entry)
-    body = substitute_vars(body, escape_list_markers(variables), link, entry)
+    body = substitute_vars(_escape_line_start_vars(body), escape_list_markers(variables), link, entry)
     text = front + body
     unsupported = []
     for name, code, line in find_shortcodes(text):
