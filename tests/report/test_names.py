@@ -77,3 +77,12 @@ def test_tick_labels_have_the_decimals_their_step_needs():
     assert [style._tick_formatter([0.0, 0.2, 0.4])(v) for v in (0.0, 0.2, 0.4)] == ["0.0", "0.2", "0.4"]
     assert style._tick_formatter([0.0, 2.0, 4.0])(-2.0) == F.DEFAULT_FORMAT["minus"] + "2"
     assert F.count_word(7) == "seven" and F.count_word(21) == "21" and F.plural(1, "site") == "1 site"
+
+
+def test_manuscript_writes_percentages_with_the_percent_sign():
+    import re
+
+    qmd = (ROOT / "manuscript/index.qmd").read_text(encoding="utf-8")
+    # a quoted number followed by "per cent" mixes styles: formatting writes "%"
+    assert not re.search(r">\}\}\s+per\s+cent", qmd)
+    assert F.DEFAULT_FORMAT["pct_sign"] == "%" and "pct_sign" not in CONFIG["formatting"]
