@@ -134,3 +134,9 @@ def test_background_of_the_manuscript_has_no_spelled_out_numbers_and_cites_polic
     assert "policy" in policy[0] and policy[1].startswith("dh2005")
     bib = (ROOT / "manuscript/references.bib").read_text(encoding="utf-8")
     assert "@techreport{dh2005," in bib and "@techreport{dh2006," in bib
+
+
+def test_caption_opening_words_are_plain_text_for_the_snakemake_report():
+    # tests/workflow/test_workflow.py finds each caption's first eight words in the Snakemake report
+    for name, caption in CAPTIONS.items():
+        assert "{{<" not in " ".join(caption.split()[:8]), name
