@@ -19,7 +19,7 @@ from selfcare.report.figures.models import _forest_data, _forest_specs
 from selfcare.report.figures.scores import FIGURE_NAMES
 from selfcare.report.figures.style import OUTCOME_LABELS
 from selfcare.report.markdown import HandTypedNumberError
-from selfcare.report.trace import check_captions, find_number_words
+from selfcare.report.numberwords import check_captions, find_number_words
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTIONS = {
@@ -123,7 +123,8 @@ def test_number_words_found_and_fixed_phrases_allowed():
 
 
 def test_background_of_the_manuscript_has_no_spelled_out_numbers_and_cites_policy():
-    from selfcare.report.trace import NUMBER_WORD_SECTIONS, extract_section
+    from selfcare.report.numberwords import NUMBER_WORD_SECTIONS
+    from selfcare.report.trace import extract_section
 
     qmd = (ROOT / "manuscript/index.qmd").read_text(encoding="utf-8")
     for heading in NUMBER_WORD_SECTIONS:

@@ -13,7 +13,7 @@ from selfcare.report.figures.scores import score_distributions
 from selfcare.report.figures.services import ae_figure
 from selfcare.report.figures.survey import survey_figure
 from selfcare.report.figures.themes import theme_heatmap
-from selfcare.report.trace import check_captions
+from selfcare.report.numberwords import check_captions
 
 __all__ = [
     "all_figures",
