@@ -203,21 +203,23 @@ def score_frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Outcome names as the workflow passes them (formatting.outcome_names of config/measures.yaml).
 MEASURE_LABELS = {
-    "empowerment": "Empowerment Scale",
-    "satisfaction": "Client Satisfaction Questionnaire",
-    "collaboration": "STAR-P",
+    "empowerment": "Empowerment",
+    "satisfaction": "Satisfaction with the project",
+    "collaboration": "Collaboration with staff",
 }
 
 CASES: dict[str, Callable[[], tuple[bytes, str]]] = {
     "flow": lambda: flow_figure(flow_frame()),
-    "change": lambda: change_figure(change_frame()),
+    "change": lambda: change_figure(change_frame(), MEASURE_LABELS),
     "ae": lambda: ae_figure(ae_frame()),
     "forest": lambda: forest_figure(
         *forest_frames(),
         exposure="med_choice",
         predictor="severity_bl",
         predictors=["quality_of_life_bl", "collaboration_bl"],
+        outcome_labels=MEASURE_LABELS,
     ),
     "themes": lambda: theme_heatmap(code_count_frame(), FRAMEWORK),
     "survey": lambda: survey_figure(survey_frame()),
@@ -330,7 +332,7 @@ def test_empty_input_gives_a_no_data_figure(name: str) -> None:
 def test_csv_strings_give_the_same_figure_as_typed_input(rendered: dict[str, tuple[bytes, str]]) -> None:
     # the workflow reads its tables back from CSV: numbers may arrive as text
     as_text = pd.read_csv(io.StringIO(change_frame().to_csv(index=False)), dtype=str)
-    assert change_figure(as_text) == rendered["change"]
+    assert change_figure(as_text, MEASURE_LABELS) == rendered["change"]
     scores = score_frame()
     scores["primary"] = scores["primary"].map({True: "True", False: "False"})
     scores["score"] = scores["score"].map(repr)
@@ -342,7 +344,7 @@ def test_figures_depend_on_the_data(rendered: dict[str, tuple[bytes, str]]) -> N
     other.loc[other["outcome"] == "severity", ["mean_change", "ci_low", "ci_high"]] = [-2.0, -3.0, -1.0]
     png, alt = change_figure(other)
     assert png != rendered["change"][0]
-    assert "symptom severity at LO (\u22122.00)" in alt
+    assert "clinical severity at LO (-2.00)" in alt
 
 
 def test_rows_without_required_columns_raise() -> None:
@@ -441,10 +443,10 @@ def test_ae_site_without_pairs() -> None:
 def test_forest_shows_only_requested_terms(rendered: dict[str, tuple[bytes, str]]) -> None:
     alt = rendered["forest"][1]
     assert "empowerment (B 2.50, 95% CI 0.40 to 4.60)" in alt
-    assert "mental health confidence (B 0.31, 95% CI \u22120.05 to 0.67)" in alt
-    assert "satisfaction (B 0.01" in alt
+    assert "mental health confidence (B 0.31, 95% CI -0.05 to 0.67)" in alt
+    assert "satisfaction with the project (B 0.01" in alt
     assert "baseline quality of life (OR 1.60, 95% CI 1.05 to 2.45)" in alt
-    assert "baseline collaboration (OR 0.93" in alt
+    assert "baseline collaboration with staff (OR 0.93" in alt
     assert "55.0" not in alt and "0.50" not in alt  # intercepts are not shown
 
 
@@ -493,8 +495,8 @@ def test_survey_sort_order_does_not_depend_on_row_order(rendered: dict[str, tupl
 def test_scores_primary_only(rendered: dict[str, tuple[bytes, str]]) -> None:
     png, alt = rendered["scores"]
     assert "two measures at three sites (LO, SO, NO)" in alt
-    assert "STAR-P" not in alt  # the non-primary subscale is not drawn
-    assert "Client Satisfaction Questionnaire 3.10 (9-month follow-up only)" in alt
+    assert "Collaboration with staff" not in alt  # the non-primary subscale is not drawn
+    assert "Satisfaction with the project 3.10 (9-month follow-up only)" in alt
     assert all(has_colour(png, site_color(s)) for s in ("LO", "SO", "NO"))
 
 
@@ -523,7 +525,7 @@ def test_all_missing_values_do_not_crash(make: Callable[[], tuple[bytes, str]]) 
 
 def test_number_formatting_helpers() -> None:
     assert _fmt(-0.004) == "0.00"  # no negative zero
-    assert _fmt(-1.234) == "\u22121.23"
+    assert _fmt(-1.234) == "-1.23"  # the project's one minus sign (formatting.DEFAULT_FORMAT)
     assert _fmt(12.34, signed=True) == "+12.3"
     assert _fmt(math.nan) == "\u2013"
     assert _fmt_p(0.0004) == "p < 0.001"
@@ -566,7 +568,7 @@ def test_all_figures_forest_terms_follow_config_and_missing_tables_give_no_data(
         MEASURE_LABELS,
         {"engagement": {"predictors": ["collaboration_bl"]}},
     )
-    assert "baseline collaboration (OR 0.93" in made["forest"][1]
+    assert "baseline collaboration with staff (OR 0.93" in made["forest"][1]
     assert "quality of life" not in made["forest"][1]
     assert "no data" in made["flow"][1].lower() and "no data" in made["scores"][1].lower()
 
@@ -602,6 +604,6 @@ def test_forest_labels_follow_the_precision_rule():
     # an interval 0.01 wide is shown with three decimals, never "0.01 (0.00 to 0.01)"
     from selfcare.report.figures.style import _ci_text
 
-    assert _ci_text(0.0068, -0.0007, 0.0143) == ("0.007", "\u22120.001", "0.014")  # figures use the true minus
+    assert _ci_text(0.0068, -0.0007, 0.0143) == ("0.007", "-0.001", "0.014")  # the same minus as the text
     assert _ci_text(3.91, 0.8, 7.0) == ("3.91", "0.80", "7.00")
     assert _ci_text(12.3, 4.0, 20.0) == ("12.3", "4.0", "20.0")

@@ -327,3 +327,70 @@ def test_unknown_key_inside_included_file_fails(tmp_path, figures):
     (stage / "tables" / "note.md").write_text("note\n")
     with pytest.raises(UnknownKeyError, match="change.lo.nope"):
         render_manuscript(source, stage, VARIABLES, tmp_path / "m.html", tmp_path / "m.pdf", None)
+
+
+# --------------------------------------------------------------------------- issue 14: PDF defects
+
+LIST_QMD = INDEX_QMD.replace(
+    "As @fig-use shows",
+    "- The records of\n  {{< var n.first >}} and the others\n- One group\n  ({{< var n.low >}}) and the rest\n\n"
+    "As @fig-use shows",
+)
+
+
+def _pdf_info(pdf_bytes: bytes) -> dict:
+    import io as stdio
+
+    from pypdf import PdfReader
+
+    return dict(PdfReader(stdio.BytesIO(pdf_bytes)).metadata or {})
+
+
+def test_value_at_line_start_does_not_become_a_list_item(tmp_path, figures):
+    variables = {**VARIABLES, "n": {"low": "1", "first": "(1)"}}
+    source, stage = make_project(tmp_path, figures, LIST_QMD)
+    html, pdf = tmp_path / "m.html", tmp_path / "m.pdf"
+    render_manuscript(source, stage, variables, html, pdf, None)
+    text = html.read_text()
+    assert "<ol" not in text.split("footnotes")[0]  # no list but the footnotes
+    flat, flat_pdf = " ".join(text.split()), " ".join(pdf_text(pdf.read_bytes()).split())
+    for phrase in ("The records of (1) and the others", "One group (1) and the rest"):
+        assert phrase in flat and phrase in flat_pdf
+    assert render.escape_list_markers({"a": ["(12)", "3.", "4) x", "x (1)", 5]}) == {
+        "a": ["\\(12)", "3\\.", "4\\) x", "x (1)", 5]
+    }
+
+
+def test_pdf_synthetic_header_title_alt_text_and_creation_date(tmp_path, figures):
+    source, stage = make_project(tmp_path, figures)
+    pdf = tmp_path / "m.pdf"
+    render_manuscript(source, stage, VARIABLES, tmp_path / "m.html", pdf, None, synthetic=True,
+                      source_date_epoch=1700000000)
+    data = pdf.read_bytes()
+    info = _pdf_info(data)
+    assert info["/Title"] == "SYNTHETIC DATA: Supporting self care"
+    assert info["/CreationDate"].startswith("D:20231114")
+    pages = pdf_text(data).split("\f") if "\f" in pdf_text(data) else [pdf_text(data)]
+    assert render.SYNTHETIC_HEADER in pages[0]
+    from pypdf import PdfReader
+    import io as stdio
+
+    reader = PdfReader(stdio.BytesIO(data))
+    assert all(render.SYNTHETIC_HEADER in (p.extract_text() or "") for p in reader.pages)
+    assert b"/Alt (Line chart of scores)" in data or b"/Alt(Line chart of scores)" in data
+    # same inputs, same bytes
+    again = tmp_path / "n.pdf"
+    source2, stage2 = make_project(tmp_path / "b", figures)
+    render_manuscript(source2, stage2, VARIABLES, tmp_path / "n.html", again, None, synthetic=True,
+                      source_date_epoch=1700000000)
+    assert again.read_bytes() == data
+
+
+def test_pdf_without_synthetic_flag_has_plain_title_and_default_date(tmp_path, figures):
+    source, stage = make_project(tmp_path, figures)
+    pdf = tmp_path / "m.pdf"
+    render_manuscript(source, stage, VARIABLES, tmp_path / "m.html", pdf, None)
+    info = _pdf_info(pdf.read_bytes())
+    assert info["/Title"] == "Supporting self care"
+    assert info["/CreationDate"].startswith("D:20261126")  # DEFAULT_SOURCE_DATE_EPOCH, not 1970
+    assert render.SYNTHETIC_HEADER not in pdf_text(pdf.read_bytes())

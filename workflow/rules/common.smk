@@ -81,11 +81,43 @@ def manuscript_sources():
 
 def figure_captions():
     """Figure name -> caption, from the manuscript's figures.yaml (the same
-    captions the report prints; the Snakemake report shows them too)."""
+    captions the report prints; the Snakemake report shows them too). The
+    confidence level, quoted from the registry in the manuscript, is written
+    out from the configured alpha (1 - alpha, as the registry computes it)."""
+    level = f"{(1 - float(config['analysis']['alpha'])) * 100:g}%"
     with open(wf("manuscript/figures.yaml"), encoding="utf-8") as fh:
         return {
-            k: " ".join(v["caption"].split()) for k, v in yaml.safe_load(fh).items()
+            k: " ".join(v["caption"].split()).replace(
+                "{{< var config.confidence_pct >}}", level
+            )
+            for k, v in yaml.safe_load(fh).items()
         }
+
+
+def source_date_epoch():
+    """Creation date of the PDF: ``SOURCE_DATE_EPOCH`` when set, else the date
+    of the last commit that touched the manuscript source (``git log -1
+    --format=%ct -- manuscript``), so that the same source gives the same bytes
+    and a commit elsewhere does not make the report stale; outside git (e.g.
+    an exported copy) the renderer's documented
+    fixed value, selfcare.report.render.DEFAULT_SOURCE_DATE_EPOCH (the
+    manuscript's date, 2026-11-26 00:00 UTC)."""
+    import os
+    import subprocess
+
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    try:
+        out = subprocess.run(
+            ["git", "-C", wf("."), "log", "-1", "--format=%ct", "--", "manuscript"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    text = out.stdout.strip()
+    return int(text) if out.returncode == 0 and text.isdigit() else None
 
 
 def document_title():

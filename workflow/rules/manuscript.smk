@@ -52,6 +52,8 @@ rule figures:
         script=wf("workflow/scripts/figures.py"),
         captions=figure_captions(),
         analysis=analysis_params("ancova", "satisfaction", "engagement"),
+        alpha=config["analysis"]["alpha"],
+        formatting=config["formatting"],
     script:
         "../scripts/figures.py"
 
@@ -184,6 +186,7 @@ rule render_manuscript:
         mem_mb=2048,
     params:
         title=document_title(),
+        source_date_epoch=source_date_epoch(),
     script:
         "../scripts/render_manuscript.py"
 

@@ -3,6 +3,7 @@
 from selfcare.core import io
 from selfcare.core.runner import LOG, run
 from selfcare.report.sources import artefact_record
+from selfcare.report import formatting
 from selfcare.report.figures.build import (
     all_figures,
     caption_of,
@@ -18,8 +19,10 @@ def main(smk):
     made = all_figures(
         {k: io.read_table(smk.input[k]) for k in TABLES},
         io.read_yaml(smk.input.framework),
-        {k: m["label"] for k, m in measures["measures"].items()},
+        formatting.outcome_names(measures),
         smk.params.analysis,
+        formatting.score_ranges(measures, smk.params.formatting),
+        formatting.confidence_pct(smk.params.alpha, smk.params.formatting),
     )
     captions = io.read_yaml(smk.input.captions)
     inputs = {str(p): io.sha256_file(p) for p in smk.input}

@@ -25,6 +25,7 @@ def main(smk):
         quarto, link=provenance.link_factory(manifest), pdf_link=provenance.link_factory(manifest, "typst"),
         synthetic=synthetic, after_body=htmlpage.card_data_html(manifest),
         postprocess=lambda html: htmlpage.annotate_figures(html, figures),
+        source_date_epoch=smk.params.source_date_epoch,
     )
     LOG.info("rendered with %s", info["renderer"])
     io.write_json(smk.output.info, info)

@@ -8,7 +8,8 @@ before citeproc sees them as (unknown) bibliography citations.
 What it does:
   * figures `![Caption](path){#fig-x}` are numbered in document order and the
     caption starts with "Figure N: "; `fig-alt="..."` becomes the image's alt
-    text; in Typst output an image without a width gets `fig-width` or 100%;
+    text (in Typst output the image is written as `#image(..., alt: "...")`,
+    because pandoc's Typst writer drops alt text); in Typst output an image without a width gets `fig-width` or 100%;
   * tables with a caption `: Caption {#tbl-x}` are numbered ("Table N: ");
   * headings get hierarchical numbers (relative to the highest heading level
     used); the numbers are shown in the headings only when the metadata has
@@ -107,6 +108,10 @@ local function number_string(counters, level, base)
   return table.concat(parts, ".")
 end
 
+local function typst_string(text)
+  return '"' .. text:gsub("\\", "\\\\"):gsub('"', '\\"') .. '"'
+end
+
 local function fix_images(fig)
   return fig:walk({
     Image = function(img)
@@ -123,6 +128,20 @@ local function fix_images(fig)
         img.attributes["width"] = w or "100%"
       end
       img.attributes["fig-width"] = nil
+      if FORMAT:match("typst") then
+        -- pandoc's Typst writer drops the alt text: write the image call
+        -- ourselves, with the alt text that PDF readers announce
+        local w = img.attributes["width"]
+        if not w:match("^[%d.]+%%$") and not w:match("^[%d.]+[a-z][a-z]$") then
+          w = "100%"
+        end
+        local raw = "#image(" .. typst_string(img.src) .. ", width: " .. w
+        local text = pandoc.utils.stringify(img.caption)
+        if text ~= "" then
+          raw = raw .. ", alt: " .. typst_string(text)
+        end
+        return pandoc.RawInline("typst", raw .. ")")
+      end
       return img
     end,
   })

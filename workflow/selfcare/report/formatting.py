@@ -41,6 +41,11 @@ __all__ = [
     "width_decimals",
     "fmt_month_year",
     "format_baseline_table",
+    "confidence_pct",
+    "count_word",
+    "plural",
+    "outcome_names",
+    "score_ranges",
 ]
 
 #: Defaults for every recognised key of the formatting configuration.
@@ -52,7 +57,9 @@ DEFAULT_FORMAT: dict[str, Any] = {
     "leading_zero": True,
     "ci_sep": " to ",
     "range_sep": "-",
-    "minus": "-",  # e.g. "\u2212" for a typographic minus
+    # the project's one minus sign: hyphen-minus, in text, tables and figures alike
+    # (searchable and copyable as typed; config/config.yaml must agree, tested)
+    "minus": "-",
     "plus": "+",
     "missing": "n/a",
     "infinity": "\u221e",
@@ -871,3 +878,104 @@ def format_baseline_table(
             row["test"] = test_text.get(variable, "") if i == 0 else ""
         rows.extend(var_rows)
     return pd.DataFrame(rows, columns=["variable", "label", "row", *group_cols, "test"])
+
+
+# --------------------------------------------------------------------------
+# words around numbers: confidence level, counts, names and scales of measures
+# --------------------------------------------------------------------------
+
+#: Number words for small counts (zero to twenty), as prose and alt text print them.
+NUMBER_WORDS: tuple[str, ...] = (
+    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+    "eighteen", "nineteen", "twenty",
+)
+
+
+def confidence_pct(alpha: Any, cfg: Mapping[str, Any] | None) -> str:
+    """The confidence level ``1 - alpha`` as a percentage, e.g. ``"95%"``.
+
+    Parameters
+    ----------
+    alpha : number
+        The significance level (``analysis.alpha`` of the configuration).
+    cfg : mapping or None
+        Formatting configuration.
+
+    Returns
+    -------
+    str
+        The level with as many decimals as it needs (``"95%"``, ``"97.5%"``).
+    """
+    level = Decimal(1) - _to_decimal(alpha, "alpha")
+    if not 0 < level < 1:
+        raise ValueError("alpha must lie strictly between 0 and 1")
+    pct = level.scaleb(2).normalize()
+    return fmt_pct(pct, max(0, -pct.as_tuple().exponent), cfg)
+
+
+def count_word(n: int) -> str:
+    """A count as a word up to twenty (``0`` gives ``"no"``), digits above."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """``"1 site"``, ``"3 sites"``: a count with its noun in the right number.
+
+    Parameters
+    ----------
+    n : int
+        The count.
+    noun : str
+        Singular noun.
+    nouns : str, optional
+        Plural noun (default: the singular with an ``s``).
+    """
+    return f"{n} {noun if n == 1 else (nouns or noun + 's')}"
+
+
+def outcome_names(measures: Mapping[str, Any] | None) -> dict[str, str]:
+    """Name of the outcome each measure scores (``outcome``, else ``label``).
+
+    Parameters
+    ----------
+    measures : mapping or None
+        Parsed ``config/measures.yaml`` (or its ``measures`` block).
+
+    Returns
+    -------
+    dict
+        Measure key -> outcome name, in configuration order.
+    """
+    block = (measures or {}).get("measures", measures or {})
+    return {k: str(m.get("outcome") or m["label"]) for k, m in block.items() if isinstance(m, Mapping)}
+
+
+def score_ranges(measures: Mapping[str, Any] | None, cfg: Mapping[str, Any] | None) -> dict[str, str]:
+    """The scale of each measure's primary score, e.g. ``"sum, 28-112"``.
+
+    Parameters
+    ----------
+    measures : mapping or None
+        Parsed ``config/measures.yaml`` (or its ``measures`` block): a sum
+        runs from items x ``response_min`` to items x ``response_max``, a
+        mean from ``response_min`` to ``response_max``; the ``primary``
+        subscale, when named, gives the items and method.
+    cfg : mapping or None
+        Formatting configuration (``range_sep``).
+
+    Returns
+    -------
+    dict
+        Measure key -> ``"<method>, <lowest>-<highest>"``.
+    """
+    block = (measures or {}).get("measures", measures or {})
+    out = {}
+    for key, m in block.items():
+        if not isinstance(m, Mapping):
+            continue
+        part = (m.get("subscales") or {}).get(m.get("primary"), m)
+        k = len(part["items"]) if part.get("method", m["method"]) == "sum" else 1
+        method = "sum" if k > 1 else "item mean"
+        out[key] = f"{method}, {fmt_range(k * m['response_min'], k * m['response_max'], 0, cfg)}"
+    return out

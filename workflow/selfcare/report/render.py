@@ -126,18 +126,29 @@ def crossref_filter_path() -> Path:
     return Path(str(resources.files("selfcare") / "data" / "crossref.lua"))
 
 
-def _environment() -> dict[str, str]:
+#: Source date (seconds since 1970, UTC) used when the caller gives none:
+#: 2026-11-26 00:00 UTC, the manuscript's fixed date (config/config.yaml
+#: manuscript.date). The workflow passes the date of the last commit instead
+#: (``git log -1 --format=%ct``), falling back to this value outside git.
+DEFAULT_SOURCE_DATE_EPOCH = 1795651200
+
+
+def _environment(source_date_epoch: int = DEFAULT_SOURCE_DATE_EPOCH) -> dict[str, str]:
     """Process environment with a fixed source date and time zone."""
     env = dict(os.environ)
-    env["SOURCE_DATE_EPOCH"] = "0"
+    env["SOURCE_DATE_EPOCH"] = str(int(source_date_epoch))
     env["TZ"] = "UTC"
     return env
 
 
-def _run(cmd: list[str], cwd: Path, what: str) -> subprocess.CompletedProcess[bytes]:
+def _run(
+    cmd: list[str], cwd: Path, what: str, source_date_epoch: int = DEFAULT_SOURCE_DATE_EPOCH
+) -> subprocess.CompletedProcess[bytes]:
     """Run a command in ``cwd``; raise :class:`RenderError` with its stderr on failure."""
     try:
-        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, env=_environment(), check=False)
+        proc = subprocess.run(
+            cmd, cwd=cwd, capture_output=True, env=_environment(source_date_epoch), check=False
+        )
     except OSError as exc:
         raise RenderError(f"{what}: cannot run {cmd[0]!r}: {exc}") from None
     if proc.returncode != 0:
@@ -237,6 +248,55 @@ def _typst_small_print(text: str) -> str:
         + m.group(2) + "\n\n```{=typst}\n]\n```",
         text,
     )
+_LIST_MARKER = re.compile(r"^(\(\d+\)|\d+[.)])(?=\s|$)")
+
+
+def escape_list_markers(variables: Any) -> Any:
+    """Copy of nested variables whose values cannot start a Markdown list.
+
+    pandoc reads a line that starts with ``(1)``, ``1.`` or ``1)`` as an
+    ordered list item; a value substituted at the start of a source line
+    (e.g. a count in brackets) would become one. The marker's first
+    punctuation is backslash-escaped (``\\(1)``), which renders as the value
+    itself anywhere in running text. Quarto substitutes values after parsing
+    and needs no escaping.
+
+    Parameters
+    ----------
+    variables : mapping, list or value
+        Nested number variables.
+
+    Returns
+    -------
+    same type
+        The variables with such values escaped.
+    """
+    if isinstance(variables, Mapping):
+        return {k: escape_list_markers(v) for k, v in variables.items()}
+    if isinstance(variables, list):
+        return [escape_list_markers(v) for v in variables]
+    if isinstance(variables, str) and _LIST_MARKER.match(variables):
+        return "\\(" + variables[1:] if variables.startswith("(") else re.sub(r"([.)])", r"\\\1", variables, count=1)
+    return variables
+
+
+_LINE_START_VAR = re.compile(r"^([ \t]*)(\(?)(\{\{<\s*var\s[^>]*>\}\})([.)]?)", re.MULTILINE)
+
+
+def _escape_line_start_vars(text: str) -> str:
+    """Escape the bracket or dot around a value that starts a source line.
+
+    ``(`` + a var shortcode at the start of a line, or a shortcode followed
+    by ``.`` or ``)``, would read as an ordered list marker (``(1)``, ``1.``)
+    once the value is substituted; the punctuation is backslash-escaped.
+    """
+
+    def fix(m: re.Match[str]) -> str:
+        lead = "\\(" if m.group(2) else ""
+        tail = "\\" + m.group(4) if m.group(4) else ""
+        return m.group(1) + lead + m.group(3) + tail
+
+    return _LINE_START_VAR.sub(fix, text)
 
 
 def _fallback_markdown(
@@ -247,7 +307,7 @@ def _fallback_markdown(
     ``qmd_text`` must already have its includes expanded."""
     front, body = split_front_matter(qmd_text)
     front = substitute_vars(front, variables, None, entry)
-    body = substitute_vars(body, variables, link, entry)
+    body = substitute_vars(_escape_line_start_vars(body), escape_list_markers(variables), link, entry)
     text = front + body
     unsupported = []
     for name, code, line in find_shortcodes(text):
@@ -314,8 +374,11 @@ def _pandoc(
     return proc.stdout, warnings
 
 
-def _compile_typst(stage: Path, typ_source: bytes) -> tuple[bytes, list[str]]:
-    """Compile Typst source to PDF bytes with a fixed timestamp and embedded fonts."""
+def _compile_typst(
+    stage: Path, typ_source: bytes, timestamp: int = DEFAULT_SOURCE_DATE_EPOCH
+) -> tuple[bytes, list[str]]:
+    """Compile Typst source to PDF bytes with a fixed timestamp (the PDF's
+    creation date) and embedded fonts."""
     import typst
 
     typ_path = stage / f"{_WORK}.typ"
@@ -327,7 +390,7 @@ def _compile_typst(stage: Path, typ_source: bytes) -> tuple[bytes, list[str]]:
             root=str(stage),
             font_paths=[str(font_dir)] if font_dir.is_dir() else [],
             ignore_system_fonts=True,
-            timestamp=0,
+            timestamp=int(timestamp),
         )
     except typst.TypstError as exc:
         raise RenderError(f"typst failed on {typ_path.name}: {exc}") from None
@@ -354,6 +417,49 @@ def _html_options(stage: Path, meta: dict[str, Any], options: list[str], synthet
         io.write_text(stage / f"{_WORK}-after-body.html", after_body)
         extra.append(f"--include-after-body={_WORK}-after-body.html")
     return extra
+#: Running header of every PDF page when the data are synthetic.
+SYNTHETIC_HEADER = "SYNTHETIC DATA: no real participant took part"
+
+
+def _typst_string(text: str) -> str:
+    """``text`` as a Typst string literal."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def synthetic_pdf(meta: Mapping[str, Any], markdown: str, title: str) -> tuple[dict[str, Any], str]:
+    """Mark a PDF as SYNTHETIC: a running header and the title metadata.
+
+    Parameters
+    ----------
+    meta : mapping
+        Pandoc metadata of the Typst output; its ``header-includes`` (raw
+        Typst set before the template's page setup) gets the page header.
+    markdown : str
+        The document (front matter first); a raw Typst block after the front
+        matter sets the PDF's title metadata to ``"SYNTHETIC DATA: <title>"``
+        (it follows the template's own ``set document``, so it wins).
+    title : str
+        The document title.
+
+    Returns
+    -------
+    meta, markdown
+        Copies with the header and the title metadata added.
+    """
+    header = (
+        "```{=typst}\n#set page(header: align(right, text(size: 8pt, weight: \"bold\", "
+        f"fill: rgb(\"#B00020\"))[{SYNTHETIC_HEADER}]))\n```"
+    )
+    out = dict(meta)
+    before = out.get("header-includes") or ""
+    out["header-includes"] = (before + "\n" if before else "") + header + "\n"
+    block = (
+        "\n```{=typst}\n"
+        f"#set document(title: {_typst_string('SYNTHETIC DATA: ' + title if title else 'SYNTHETIC DATA')})\n"
+        "```\n\n"
+    )
+    front, body = split_front_matter(markdown)
+    return out, front + block + body
 
 
 def _render_fallback(
@@ -366,6 +472,7 @@ def _render_fallback(
     synthetic: bool = False,
     after_body: str = "",
     postprocess: Callable[[str], str] | None = None,
+    source_date_epoch: int = DEFAULT_SOURCE_DATE_EPOCH,
 ) -> list[str]:
     """Render HTML and PDF with pandoc and Typst; return the warnings.
 
@@ -383,11 +490,12 @@ def _render_fallback(
     warnings += w
 
     meta, options = _metadata_for(config, "typst")
-    typ_source, w = _pandoc(
-        stage, _fallback_markdown(qmd_text, variables, "typst", links[1], entry), meta, options, "typst", "pandoc (Typst)"
-    )
+    markdown = _fallback_markdown(qmd_text, variables, "typst", links[1], entry)
+    if synthetic:
+        meta, markdown = synthetic_pdf(meta, markdown, _front_matter_dict(qmd_text, entry).get("title") or "")
+    typ_source, w = _pandoc(stage, markdown, meta, options, "typst", "pandoc (Typst)")
     warnings += w
-    pdf, w = _compile_typst(stage, typ_source)
+    pdf, w = _compile_typst(stage, typ_source, source_date_epoch)
     warnings += w
 
     text = wrap_tables(html.decode("utf-8"))
@@ -414,6 +522,7 @@ def render_manuscript(
     synthetic: bool = False,
     after_body: str = "",
     postprocess: Callable[[str], str] | None = None,
+    source_date_epoch: int | None = None,
 ) -> dict[str, Any]:
     """Render the manuscript project to a self-contained HTML file and a PDF.
 
@@ -444,13 +553,19 @@ def render_manuscript(
         of the provenance appendix; every target must exist in the document).
     synthetic : bool, optional
         The data are synthetic: the fallback's HTML shows the SYNTHETIC
-        banner at the top of the page.
+        banner at the top of the page, every PDF page carries the running
+        header :data:`SYNTHETIC_HEADER` and the PDF's title metadata starts
+        with "SYNTHETIC DATA".
     after_body : str, optional
         HTML added at the end of the fallback's HTML body (e.g. the
         provenance cards' data, :func:`selfcare.report.htmlpage.card_data_html`).
     postprocess : callable, optional
         ``postprocess(html) -> html``, a last edit of the fallback's HTML
         (e.g. :func:`selfcare.report.htmlpage.annotate_figures`).
+    source_date_epoch : int, optional
+        Creation date of the PDF, in seconds since 1970 (UTC); also passed
+        to the tools as ``SOURCE_DATE_EPOCH``. Default
+        :data:`DEFAULT_SOURCE_DATE_EPOCH`.
 
     Returns
     -------
@@ -498,8 +613,10 @@ def render_manuscript(
             _render_quarto(quarto, stage, config, entry, out_html, out_pdf)
             warnings: list[str] = []
         else:
-            warnings = _render_fallback(stage, config, entry, nested, (out_html, out_pdf), (link, pdf_link),
-                                        synthetic, after_body, postprocess)
+            warnings = _render_fallback(
+                stage, config, entry, nested, (out_html, out_pdf), (link, pdf_link), synthetic, after_body, postprocess,
+                DEFAULT_SOURCE_DATE_EPOCH if source_date_epoch is None else int(source_date_epoch),
+            )
     except BaseException:
         io.remove_paths([out_html, out_pdf])
         raise

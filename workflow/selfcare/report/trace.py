@@ -8,7 +8,8 @@ The manuscript (``index.qmd``) quotes numbers only through Quarto shortcodes
   key is not in the registry (Quarto itself only warns);
 * :func:`check_no_hand_typed_digits` fails on digits typed by hand in a
   section that must be fully generated (the sections of
-  :data:`CHECKED_SECTIONS`: every section with prose);
+  :data:`CHECKED_SECTIONS`: every section with prose), and
+  :mod:`selfcare.report.numberwords` on spelled-out numbers ("seven themes");
 * includes are inlined first (:func:`~selfcare.report.markdown.expand_includes`),
   so that the checks also see the shortcodes of generated table and figure
   snippets;
@@ -577,6 +578,9 @@ def run_trace_check(
     for heading, allow in CHECKED_SECTIONS.items():
         section, first = extract_section(source_text, heading)
         check_no_hand_typed_digits(section, first, qmd_name, allow)
+    from selfcare.report.numberwords import check_number_word_sections  # it builds on this module
+
+    check_number_word_sections(source_text, qmd_name)
     displays = {k: records_by_key[k]["display"] for k, _ in find_var_keys(qmd_text)}
     check_values_rendered(displays, html_visible_text(html_text), pdf_text)
     return trace_table(qmd_text, "Executive summary", records_by_key)

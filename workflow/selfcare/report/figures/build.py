@@ -13,6 +13,7 @@ from selfcare.report.figures.scores import score_distributions
 from selfcare.report.figures.services import ae_figure
 from selfcare.report.figures.survey import survey_figure
 from selfcare.report.figures.themes import theme_heatmap
+from selfcare.report.numberwords import check_captions
 
 __all__ = [
     "all_figures",
@@ -24,6 +25,8 @@ def all_figures(
     framework: Mapping[str, Any] | None,
     measure_labels: Mapping[str, str] | None,
     analysis: Mapping[str, Any] | None,
+    measure_scales: Mapping[str, str] | None = None,
+    level: str | None = None,
 ) -> dict[str, tuple[bytes, str]]:
     """Draw every figure of the report.
 
@@ -37,11 +40,19 @@ def all_figures(
     framework : mapping
         The coding framework (config/framework.yaml).
     measure_labels : mapping
-        Label per measure (config/measures.yaml ``label``).
+        Name of the outcome each measure scores
+        (:func:`selfcare.report.formatting.outcome_names` of config/measures.yaml),
+        the same names the tables print.
     analysis : mapping
         The ``analysis`` section of config/config.yaml; ``ancova.exposure``,
         ``satisfaction.predictor`` and ``engagement.predictors`` choose the
         terms of the forest plot.
+    measure_scales : mapping, optional
+        Scale of each measure's score
+        (:func:`selfcare.report.formatting.score_ranges`), named on the axes.
+    level : str, optional
+        The confidence level (:func:`selfcare.report.formatting.confidence_pct`
+        of the configured alpha); default that of alpha 0.05.
 
     Returns
     -------
@@ -49,6 +60,9 @@ def all_figures(
         ``{name: (png, alt_text)}`` for every name of :data:`FIGURE_NAMES`.
     """
     cfg = analysis or {}
+    names = dict(measure_labels or {})
+    scales = dict(measure_scales or {})
+    lvl = {"level": level} if level else {}
 
     def table(key: str) -> pd.DataFrame:
         value = tables.get(key)
@@ -60,7 +74,7 @@ def all_figures(
 
     return {
         "flow": flow_figure(table("flow")),
-        "change": change_figure(table("change")),
+        "change": change_figure(table("change"), names, scales, **lvl),
         "ae": ae_figure(table("dataset")),
         "forest": forest_figure(
             table("ancova"),
@@ -69,10 +83,13 @@ def all_figures(
             exposure=setting("ancova", "exposure", "med_choice"),
             predictor=setting("satisfaction", "predictor", "severity_bl"),
             predictors=list(setting("engagement", "predictors", ["quality_of_life_bl", "collaboration_bl"])),
+            outcome_labels=names,
+            outcome_scales=scales,
+            **lvl,
         ),
         "themes": theme_heatmap(table("counts"), framework),
-        "survey": survey_figure(table("survey")),
-        "scores": score_distributions(table("scores"), measure_labels),
+        "survey": survey_figure(table("survey"), **lvl),
+        "scores": score_distributions(table("scores"), names, scales),
     }
 
 
@@ -97,6 +114,11 @@ def figure_snippet(name: str, caption: str | Mapping[str, Any], alt_text: str, f
     -------
     str
         One Quarto/pandoc image paragraph, ending with a newline.
+
+    Raises
+    ------
+    selfcare.report.markdown.HandTypedNumberError
+        If the caption holds a hand-typed digit or number word.
     """
     if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_" for c in name):
         raise ValueError(f"figure_snippet: invalid figure name {name!r}")
@@ -107,6 +129,7 @@ def figure_snippet(name: str, caption: str | Mapping[str, Any], alt_text: str, f
     text = " ".join(str(caption).split())
     if not text:
         raise ValueError(f"figure_snippet: figure {name!r} has no caption")
+    check_captions({name: text})  # numbers come from the registry, never typed
     alt = " ".join(str(alt_text).split()).replace("\\", "\\\\").replace('"', '\\"')
     attrs = [f"#fig-{name}", f'fig-alt="{alt}"']
     if width:

@@ -10,6 +10,8 @@ from matplotlib.figure import Figure
 
 from selfcare.report.figures.style import (
     _DASH,
+    _MINUS,
+    LEVEL,
     HIGHER_IS_WORSE,
     OUTCOME_LABELS,
     OUTCOME_SCALES,
@@ -132,9 +134,11 @@ def _change_panel(ax: Any, sub: pd.DataFrame, sites: Sequence[str], head: str) -
         ax.set_yticks([0])
 
 
-def _change_note(fig: Figure, spare: Sequence[Any], outcomes: Sequence[str], labels: Mapping[str, str]) -> None:
+def _change_note(
+    fig: Figure, spare: Sequence[Any], outcomes: Sequence[str], labels: Mapping[str, str], level: str = LEVEL
+) -> None:
     """Write the reading note in the first spare panel, or under the panels when there is none."""
-    note = "Points: mean change (follow-up \u2212 baseline); bars: 95% confidence interval; dashed line: no change."
+    note = f"Points: mean change (follow-up {_MINUS} baseline); bars: {level} confidence interval; dashed line: no change."
     worse = [labels.get(o, o).lower() for o in outcomes if o in HIGHER_IS_WORSE]
     if worse:
         note += f" Higher scores are better, except {_series_phrase(worse)} (higher = worse)."
@@ -186,8 +190,9 @@ def change_figure(
     change: pd.DataFrame,
     outcome_labels: Mapping[str, str] | None = None,
     outcome_scales: Mapping[str, str] | None = None,
+    level: str = LEVEL,
 ) -> tuple[bytes, str]:
-    """Mean change from baseline to 9 months with 95% CI, per site and outcome.
+    """Mean change from baseline to 9 months with its confidence interval, per site and outcome.
 
     Parameters
     ----------
@@ -197,6 +202,8 @@ def change_figure(
     outcome_labels, outcome_scales : mapping, optional
         Panel title and scale description per outcome; default
         :data:`OUTCOME_LABELS` and :data:`OUTCOME_SCALES`.
+    level : str, optional
+        The confidence level, e.g. ``"95%"`` (from the configured alpha).
 
     Returns
     -------
@@ -206,7 +213,7 @@ def change_figure(
     alt_text : str
         Which intervals exclude zero, with their mean changes.
     """
-    title = "Mean change from baseline to 9 months with 95% confidence intervals"
+    title = f"Mean change from baseline to 9 months with {level} confidence intervals"
     if _is_empty(change):
         return _no_data_figure("No change estimates"), f"{title}: no data available."
     df, outcomes, sites = _change_data(change)
@@ -231,6 +238,6 @@ def change_figure(
         _change_panel(ax, df[df["outcome"] == outcome], sites, head + (f"\n({scale})" if scale else ""))
         if idx % ncols == 0:
             ax.set_ylabel("Mean change")
-    _change_note(fig, spare, outcomes, labels)
+    _change_note(fig, spare, outcomes, labels, level)
     png = png_bytes(fig)
     return png, _change_alt(title, df, outcomes, sites, labels)

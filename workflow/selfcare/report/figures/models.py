@@ -6,11 +6,14 @@ import math
 from typing import Any, Mapping, Sequence
 
 import pandas as pd
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from selfcare.report.figures.style import (
+    LEVEL,
     OUTCOME_LABELS,
+    OUTCOME_SCALES,
     STYLE,
+    _fmt,
     _ci_text,
     _fmt_p,
     _is_empty,
@@ -26,6 +29,7 @@ from selfcare.report.figures.style import (
     _styled,
     _term_label,
     _text,
+    _tick_formatter,
     _wrap,
     png_bytes,
 )
@@ -105,10 +109,15 @@ def _forest_panel(
         ax.set_xlim(lo_v, hi_v)
         ax.xaxis.set_major_locator(FixedLocator(_log_ticks(lo_v, hi_v)))
         ax.xaxis.set_minor_locator(NullLocator())
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _fmt(v, 1 if v < 10 else 0).rstrip("0").rstrip(".")))
     else:
         pad = (hi_v - lo_v) * 0.08 or 1.0
         ax.set_xlim(lo_v - pad, hi_v + pad)
+        # ticks on 1-2-5 steps, labelled with as few decimals as the step needs
+        locator = MaxNLocator(nbins=6, steps=[1, 2, 5, 10])
+        ax.xaxis.set_major_locator(FixedLocator(locator.tick_values(lo_v - pad, hi_v + pad)))
+        ticks = [t for t in locator.tick_values(lo_v - pad, hi_v + pad)]
+        ax.xaxis.set_major_formatter(FuncFormatter(_tick_formatter(ticks)))
     ax.set_xlabel(xlabel, fontsize=STYLE["small_font_size"])
 
 
@@ -167,8 +176,11 @@ def _forest_specs(
     exposure: str,
     predictor: str,
     labels: Mapping[str, str],
+    scales: Mapping[str, str],
 ) -> list[tuple[str, pd.DataFrame, list[str], tuple[str, str, str], float, bool, str, str]]:
-    """What each of the three panels shows.
+    """What each panel shows: one panel per ANCOVA outcome (each outcome on
+    its own scale, so that no axis mixes scales), then the satisfaction and
+    the engagement model.
 
     Returns
     -------
@@ -177,33 +189,47 @@ def _forest_specs(
         columns, reference value, log axis, axis label and the statistic's
         symbol.
     """
-    exp_label = _term_label(exposure)
-    pred_label = _term_label(predictor)
-    return [
+    exp_label = _term_label(exposure, labels)
+    pred_label = _term_label(predictor, labels)
+
+    def scale(key: str) -> str:
+        return f" ({scales[key]})" if scales.get(key) else ""
+
+    specs = []
+    for i, outcome in enumerate(anc.get("outcome", [])):
+        name = labels.get(outcome, _outcome_name(outcome))
+        specs.append(
+            (
+                f"A  {exp_label} (ANCOVA)" if i == 0 else "",
+                anc.iloc[[i]],
+                [name],
+                ("estimate", "ci_low", "ci_high"),
+                0.0,
+                False,
+                f"Adjusted difference in {name.lower()} at 9 months, points{scale(outcome)}",
+                "B",
+            )
+        )
+    if not specs:
+        specs.append(
+            (f"A  {exp_label} (ANCOVA)", anc, [], ("estimate",) * 3, 0.0, False, "", "B")
+        )
+    sat_name = labels.get("satisfaction", "satisfaction").lower()
+    specs += [
         (
-            f"A  {exp_label}: 9-month outcome (ANCOVA)",
-            anc,
-            [labels.get(o, _outcome_name(o)) for o in anc.get("outcome", [])],
-            ("estimate", "ci_low", "ci_high"),
-            0.0,
-            False,
-            "Adjusted difference (outcome units)",
-            "B",
-        ),
-        (
-            f"B  Satisfaction at 9 months: {pred_label.lower()} (linear regression)",
+            f"B  {labels.get('satisfaction', 'Satisfaction')} (linear regression)",
             sat,
             [pred_label] if not sat.empty else [],
             ("estimate", "ci_low", "ci_high"),
             0.0,
             False,
-            "Regression coefficient (per point)",
+            f"Difference in {sat_name} at 9 months{scale('satisfaction')} per point of {pred_label.lower()}",
             "B",
         ),
         (
             "C  Staying engaged (logistic regression)",
             eng,
-            [_term_label(t) for t in eng.get("term", [])],
+            [_term_label(t, labels) for t in eng.get("term", [])],
             ("odds_ratio", "or_ci_low", "or_ci_high"),
             1.0,
             True,
@@ -211,14 +237,15 @@ def _forest_specs(
             "OR",
         ),
     ]
+    return specs
 
 
-def _est_text(stat: str, v: float, lo: float, hi: float) -> str:
+def _est_text(stat: str, v: float, lo: float, hi: float, level: str = LEVEL) -> str:
     """An estimate with its interval for the alternative text, e.g. ``"B 1.2, 95% CI 0.3 to 2.1"``."""
     if _missing(v):
         return "not estimated"
     est, low, high = _ci_text(v, lo, hi)
-    ci = f", 95% CI {low} to {high}" if not (_missing(lo) or _missing(hi)) else ""
+    ci = f", {level} CI {low} to {high}" if not (_missing(lo) or _missing(hi)) else ""
     return f"{stat} {est}{ci}"
 
 
@@ -230,27 +257,28 @@ def _forest_alt(
     exposure: str,
     predictor: str,
     labels: Mapping[str, str],
+    level: str = LEVEL,
 ) -> str:
     """Alternative text: the estimates of the three models with their intervals."""
     parts = []
     if not anc.empty:
         items = [
             f"{labels.get(r['outcome'], _outcome_name(r['outcome'])).lower()} "
-            f"({_est_text('B', r['estimate'], r['ci_low'], r['ci_high'])})"
+            f"({_est_text('B', r['estimate'], r['ci_low'], r['ci_high'], level)})"
             for _, r in anc.iterrows()
         ]
-        parts.append(f"{_term_label(exposure).lower()} and 9-month {_series_phrase(items)}")
+        parts.append(f"{_term_label(exposure, labels).lower()} and 9-month {_series_phrase(items)}")
     if not sat.empty:
         r = sat.iloc[0]
-        est = _est_text("B", r["estimate"], r["ci_low"], r["ci_high"])
-        parts.append(f"{_term_label(predictor).lower()} and satisfaction ({est})")
+        est = _est_text("B", r["estimate"], r["ci_low"], r["ci_high"], level)
+        parts.append(f"{_term_label(predictor, labels).lower()} and {labels.get('satisfaction', 'satisfaction').lower()} ({est})")
     if not eng.empty:
         items = [
-            f"{_term_label(r['term']).lower()} ({_est_text('OR', r['odds_ratio'], r['or_ci_low'], r['or_ci_high'])})"
+            f"{_term_label(r['term'], labels).lower()} ({_est_text('OR', r['odds_ratio'], r['or_ci_low'], r['or_ci_high'], level)})"
             for _, r in eng.iterrows()
         ]
         parts.append(f"odds ratios of staying engaged for {_series_phrase(items)}")
-    return f"{title} with 95% confidence intervals: {'; '.join(parts)}."
+    return f"{title} with {level} confidence intervals: {'; '.join(parts)}."
 
 
 @_styled
@@ -262,8 +290,10 @@ def forest_figure(
     predictor: str = "severity_bl",
     predictors: Sequence[str] = ("quality_of_life_bl", "collaboration_bl"),
     outcome_labels: Mapping[str, str] | None = None,
+    outcome_scales: Mapping[str, str] | None = None,
+    level: str = LEVEL,
 ) -> tuple[bytes, str]:
-    """Forest plot of the three regression models, one panel each.
+    """Forest plot of the three regression models.
 
     Parameters
     ----------
@@ -281,29 +311,36 @@ def forest_figure(
     predictors : sequence of str
         Terms to show from the engagement model, in this order.
     outcome_labels : mapping, optional
-        Row labels of the ANCOVA outcomes; default :data:`OUTCOME_LABELS`.
+        Names of the outcomes; default :data:`OUTCOME_LABELS`.
+    outcome_scales : mapping, optional
+        Scale of each outcome (e.g. ``"sum, 28-112"``), named on its axis.
+    level : str, optional
+        The confidence level, e.g. ``"95%"`` (from the configured alpha).
 
     Returns
     -------
     png : bytes
-        Three stacked panels: A (adjusted differences, reference 0),
-        B (regression coefficient, reference 0), C (odds ratios on a log
-        axis, reference 1), each with the estimate, CI and p-value as text.
+        Stacked panels: A (adjusted differences, reference 0), one axis per
+        outcome so that each axis has one scale; B (regression coefficient,
+        reference 0); C (odds ratios on a log axis, reference 1); each row
+        with the estimate, CI and p-value as text.
     alt_text : str
         The estimates with their intervals.
     """
     anc, sat, eng = _forest_data(ancova, satisfaction, engagement, exposure, predictor, list(predictors))
     labels = {**OUTCOME_LABELS, **(outcome_labels or {})}
+    scales = {**OUTCOME_SCALES, **(outcome_scales or {})}
     title = "Forest plot of the regression models"
     if anc.empty and sat.empty and eng.empty:
         return _no_data_figure("No model estimates"), f"{title}: no data available."
 
-    heights = [max(len(anc), 1) + 1.6, max(len(sat), 1) + 1.6, max(len(eng), 1) + 1.6]
+    specs = _forest_specs(anc, sat, eng, exposure, predictor, labels, scales)
+    heights = [max(len(spec[1]), 1) + (1.6 if spec[0] else 1.2) for spec in specs]
     fig = _new_figure(0.35 + 0.26 * sum(heights))
-    axes = fig.subplots(3, 1, gridspec_kw={"height_ratios": heights})
-    specs = _forest_specs(anc, sat, eng, exposure, predictor, labels)
+    axes = fig.subplots(len(specs), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)[:, 0]
     for ax, (head, data, row_labels, cols, ref, log, xlabel, stat) in zip(axes, specs):
-        ax.set_title(head, fontsize=STYLE["small_font_size"] + 0.5)
+        if head:
+            ax.set_title(head, fontsize=STYLE["small_font_size"] + 0.5)
         if data.empty:
             _no_data(ax)
             continue
@@ -320,4 +357,4 @@ def forest_figure(
             stat,
         )
     png = png_bytes(fig)
-    return png, _forest_alt(title, anc, sat, eng, exposure, predictor, labels)
+    return png, _forest_alt(title, anc, sat, eng, exposure, predictor, labels, level)

@@ -131,7 +131,11 @@ def _median_text(name: str, med: Mapping[str, float]) -> str:
 
 
 @_styled
-def score_distributions(scores: pd.DataFrame, measure_labels: Mapping[str, str] | None = None) -> tuple[bytes, str]:
+def score_distributions(
+    scores: pd.DataFrame,
+    measure_labels: Mapping[str, str] | None = None,
+    measure_scales: Mapping[str, str] | None = None,
+) -> tuple[bytes, str]:
     """Distributions of the primary scores at baseline and follow-up, by site.
 
     Parameters
@@ -144,6 +148,9 @@ def score_distributions(scores: pd.DataFrame, measure_labels: Mapping[str, str] 
     measure_labels : mapping, optional
         Panel title per measure (e.g. the ``label`` of config/measures.yaml);
         panels follow its order, then other measures by first appearance.
+    measure_scales : mapping, optional
+        Scale of each measure's primary score (e.g. ``"sum, 28-112"``),
+        added to its panel title.
 
     Returns
     -------
@@ -179,6 +186,8 @@ def score_distributions(scores: pd.DataFrame, measure_labels: Mapping[str, str] 
         head = name
         if scale and scale != measure and "." in scale:
             head += f": {scale.split('.', 1)[1].replace('_', ' ')}"
+        if (measure_scales or {}).get(measure):
+            head += f" ({measure_scales[measure]})"
         _score_panel(ax, idx, sub, sites, head)
         if idx % ncols == 0:
             ax.set_ylabel("Score")

@@ -95,7 +95,7 @@ def _ae_bars(ax: Any, summary: Sequence[Mapping[str, Any]]) -> None:
             ax.text(
                 i + offset,
                 mean + top * 0.02,
-                f"{mean:.2f}\n({_fmt_int(total)})",
+                f"{_fmt(mean, 2)}\n({_fmt_int(total)})",
                 ha="center",
                 va="bottom",
                 fontsize=STYLE["small_font_size"] - 0.5,

@@ -106,27 +106,25 @@ RC: dict[str, Any] = {
     "lines.linewidth": 1.2,
     "lines.solid_capstyle": "round",
     "patch.linewidth": 0.6,
-    "axes.unicode_minus": True,
+    # the project's one minus sign (selfcare.report.formatting.DEFAULT_FORMAT)
+    "axes.unicode_minus": fmt.DEFAULT_FORMAT["minus"] == "\u2212",
     "image.interpolation": "nearest",
 }
 
-#: Readable names of the five outcomes and their scales (config/measures.yaml).
+#: Fallback names and scales of the outcomes, used only when no measures
+#: configuration is given: the workflow passes the names and scales of
+#: config/measures.yaml (``outcome``; see :func:`selfcare.report.formatting.outcome_names`
+#: and :func:`~selfcare.report.formatting.score_ranges`), so that figures and
+#: tables print the same names.
 OUTCOME_LABELS: dict[str, str] = {
     "empowerment": "Empowerment",
     "confidence": "Mental health confidence",
     "quality_of_life": "Quality of life",
-    "collaboration": "Collaboration",
-    "severity": "Symptom severity",
-    "satisfaction": "Satisfaction",
+    "collaboration": "Collaboration with main staff contact",
+    "severity": "Clinical severity",
+    "satisfaction": "Satisfaction with the project",
 }
-OUTCOME_SCALES: dict[str, str] = {
-    "empowerment": "ES sum, 28\u2013112",
-    "confidence": "MHCS mean, 1\u20136",
-    "quality_of_life": "MANSA mean, 1\u20137",
-    "collaboration": "STAR-P PC sum, 0\u201324",
-    "severity": "CSI sum, 14\u201370",
-    "satisfaction": "CSQ-8 mean, 1\u20134",
-}
+OUTCOME_SCALES: dict[str, str] = {}
 #: Outcomes where a higher score is worse.
 HIGHER_IS_WORSE: tuple[str, ...] = ("severity",)
 
@@ -142,7 +140,7 @@ GROUP_LABELS: dict[str, str] = {
 TIMEPOINTS: tuple[str, ...] = ("baseline", "followup")
 TIMEPOINT_LABELS: dict[str, str] = {"baseline": "Baseline", "followup": "9-month follow-up"}
 
-_MINUS = "\u2212"
+_MINUS = fmt.DEFAULT_FORMAT["minus"]
 _DASH = "\u2013"
 
 
@@ -380,11 +378,23 @@ def _series_phrase(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-
-
 def _count_word(n: int) -> str:
-    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+    return fmt.count_word(n)
+
+
+#: The confidence level of the workflow's default ``alpha`` (figures take the
+#: configured level as a parameter; this is only the default of that parameter).
+LEVEL = fmt.confidence_pct(0.05, _FMT)
+
+
+def _tick_formatter(ticks: Sequence[float]) -> Callable[[float, Any], str]:
+    """A tick label function with as few decimals as the tick step needs."""
+    steps = [abs(b - a) for a, b in zip(ticks, ticks[1:]) if b != a]
+    step = min(steps) if steps else 1.0
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step > 0 else 0
+    scaled = step * 10**decimals
+    decimals = decimals + 1 if abs(scaled - round(scaled)) > 1e-6 else decimals
+    return lambda v, _pos=None: fmt.fmt_num(float(v), decimals, _FMT)
 
 
 def _sites_phrase(sites: Sequence[str]) -> str:
@@ -401,20 +411,16 @@ def _outcome_name(outcome: str, labels: Mapping[str, str] | None = None) -> str:
 
 _TERM_LABELS: dict[str, str] = {
     "med_choice": "Taking medication as prescribed by choice",
-    "severity_bl": "Baseline symptom severity",
-    "quality_of_life_bl": "Baseline quality of life",
-    "collaboration_bl": "Baseline collaboration",
-    "empowerment_bl": "Baseline empowerment",
-    "confidence_bl": "Baseline confidence",
 }
 
 
-def _term_label(term: str) -> str:
+def _term_label(term: str, labels: Mapping[str, str] | None = None) -> str:
+    """A model term's label; baseline scores are named after their outcome (``labels``)."""
     if term in _TERM_LABELS:
         return _TERM_LABELS[term]
     base = term.removesuffix("_bl")
     if base != term:
-        return "Baseline " + _outcome_name(base).lower()
+        return "Baseline " + _outcome_name(base, labels).lower()
     return term.replace("_", " ").capitalize()
 
 

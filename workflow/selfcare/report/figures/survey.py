@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter
 
 from selfcare.report.figures.style import (
+    LEVEL,
     STYLE,
     _fmt_int,
     _is_empty,
@@ -33,14 +34,16 @@ _SURVEY_COLUMNS = ("column", "label", "n", "n_yes", "proportion", "ci_low", "ci_
 
 
 @_styled
-def survey_figure(binary: pd.DataFrame) -> tuple[bytes, str]:
-    """Proportion answering yes per survey item, with Wilson 95% CIs.
+def survey_figure(binary: pd.DataFrame, level: str = LEVEL) -> tuple[bytes, str]:
+    """Proportion answering yes per survey item, with Wilson confidence intervals.
 
     Parameters
     ----------
     binary : pandas.DataFrame
         Output of :func:`selfcare.survey.summary.survey_summary` (yes/no items):
         columns ``column, label, n, n_yes, proportion, ci_low, ci_high``.
+    level : str, optional
+        The confidence level, e.g. ``"95%"`` (from the configured alpha).
 
     Returns
     -------
@@ -51,7 +54,7 @@ def survey_figure(binary: pd.DataFrame) -> tuple[bytes, str]:
     alt_text : str
         The number of items and the highest and lowest proportions.
     """
-    title = "Proportion of survey respondents answering yes to each item, with Wilson 95% confidence intervals"
+    title = f"Proportion of survey respondents answering yes to each item, with Wilson {level} confidence intervals"
     if _is_empty(binary):
         return _no_data_figure("No survey items"), f"{title}: no data available."
     _require(binary, _SURVEY_COLUMNS, "survey_figure")
@@ -104,8 +107,8 @@ def survey_figure(binary: pd.DataFrame) -> tuple[bytes, str]:
     ax.set_yticks(ys, [_wrap(t, 48) for t in df["label"]])
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel("Respondents answering yes (bars: Wilson 95% CI)")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _pct(v)))
+    ax.set_xlabel(f"Respondents answering yes (bars: Wilson {level} CI)")
     png = png_bytes(fig)
 
     valid = df[~df["_missing"]]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter
 
 from selfcare.report.figures.style import (
     _DASH,
@@ -128,7 +128,7 @@ def _draw_heatmap(
     for i in range(len(row_labels)):
         for j in range(len(groups)):
             v = mat[i, j]
-            text = _DASH if np.isnan(v) else f"{100 * v:.0f}%"
+            text = _DASH if np.isnan(v) else _pct(v)
             color = "white" if (not np.isnan(v) and v > 0.55) else STYLE["text"]
             ax.text(j, i, text, ha="center", va="center", fontsize=STYLE["small_font_size"], color=color)
     ax.set_xticks(np.arange(len(groups) + 1) - 0.5, minor=True)
@@ -142,7 +142,7 @@ def _draw_heatmap(
     ax.set_yticks(range(len(row_labels)), list(row_labels))
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label("% of interviews coding the theme", fontsize=STYLE["small_font_size"])
-    bar.ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _pct(v / 100)))
     bar.outline.set_visible(False)
     bar.ax.tick_params(labelsize=STYLE["small_font_size"] - 0.5)
 

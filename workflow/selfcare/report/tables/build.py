@@ -8,6 +8,7 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from selfcare.report import formatting as F
 from selfcare.report.changes import changed_cells, changed_figures, table_snapshot
 from selfcare.report.tables.markdown import md_escape, pipe_table
 from selfcare.report.tables.provenance import (
@@ -142,6 +143,10 @@ def _result_tables(
     """Every table but the changes appendix (captions of :data:`CAPTIONED`
     tables from ``manuscript/tables.yaml``)."""
     fcfg = config.get("formatting", {})
+    # one set of outcome names (config/measures.yaml) and the configured confidence level
+    names = F.outcome_names(measures) if measures else None
+    alpha = (config.get("analysis") or {}).get("alpha")
+    lvl = {"level": F.confidence_pct(alpha, fcfg)} if alpha is not None else {}
     cap = {name: entry["caption"] for name, entry in (captions or {}).items()}
     missing = sorted(set(CAPTIONED) - set(cap))
     if missing:
@@ -150,18 +155,18 @@ def _result_tables(
     site_n = {str(r["site"]): r["recruited"] for _, r in flow.iterrows()} if "recruited" in flow.columns else None
     return {
         "table1": table1_md(results["table1"], site_n, fcfg, caption=cap["table1"]),
-        "flow": flow_md(flow, fcfg, caption=cap["flow"]),
-        "change": change_md(results["change"], fcfg, caption=cap["change"]),
-        "service_use": service_use_md(results["service_use"], fcfg, caption=cap["service_use"]),
+        "flow": flow_md(flow, fcfg, caption=cap["flow"], outcome_labels=names),
+        "change": change_md(results["change"], fcfg, caption=cap["change"], outcome_labels=names, **lvl),
+        "service_use": service_use_md(results["service_use"], fcfg, caption=cap["service_use"], **lvl),
         "models": models_md(results["ancova"], results["satisfaction"], results["engagement"], fcfg,
-                            caption=cap["models"]),
+                            caption=cap["models"], outcome_labels=names, **lvl),
         "sensitivity": sensitivity_md(results["ancova_sensitivity"], results["engagement_sensitivity"], fcfg,
-                                      caption=cap["sensitivity"]),
+                                      caption=cap["sensitivity"], outcome_labels=names, **lvl),
         "reliability": reliability_md(results["reliability_baseline"], results["reliability_followup"], fcfg, measures,
-                                      caption=cap["reliability"]),
+                                      caption=cap["reliability"], **lvl),
         "qual_counts": qual_counts_md(results["code_counts"], framework, fcfg, caption=cap["qual_counts"]),
         "quotes": quotes_md(results["quotes"], framework, caption=cap["quotes"]),
-        "survey": survey_md(results["survey_response"], results["survey_binary"], results["survey_likert"], fcfg),
+        "survey": survey_md(results["survey_response"], results["survey_binary"], results["survey_likert"], fcfg, **lvl),
         "reproduction": reproduction_md(published, records_by_key, results["table1_check"], fcfg),
         "table1_check": table1_check_md(results["table1_check"], fcfg),
         "provenance": provenance_md(manifest),

@@ -164,8 +164,12 @@ def survey_md(
     binary: pd.DataFrame,
     likert: pd.DataFrame,
     fcfg: Mapping[str, Any] | None,
+    level: str = "",
 ) -> str:
     """National survey of Mental Health Trusts: yes/no items and agreement items.
+
+    ``level`` is the confidence level of the intervals (from the configured
+    alpha); empty gives that of alpha 0.05.
 
     Parameters
     ----------
@@ -180,13 +184,14 @@ def survey_md(
         Formatting configuration.
     """
     cfg = _cfg(fcfg)
+    level = level or F.confidence_pct(0.05, cfg)
     rows = []
     for _, b in binary.iterrows():
         rows.append(
             {
                 "Question": str(b["label"]),
                 "Answered": F.fmt_int(b["n"], cfg),
-                "Yes or agree, % (95% CI)": (
+                f"Yes or agree, % ({level} CI)": (
                     f"{F.fmt_pct(float(b['proportion']) * 100, 0, cfg)} "
                     f"({F.fmt_ci(float(b['ci_low']) * 100, float(b['ci_high']) * 100, 0, cfg)})"
                 ),
@@ -198,7 +203,7 @@ def survey_md(
             {
                 "Question": str(lk["label"]),
                 "Answered": F.fmt_int(lk["n"], cfg),
-                "Yes or agree, % (95% CI)": F.fmt_pct(_float(lk["pct_agree"]), 0, cfg),
+                f"Yes or agree, % ({level} CI)": F.fmt_pct(_float(lk["pct_agree"]), 0, cfg),
                 "Median (IQR)": (
                     f"{F.fmt_num(_float(lk['median']), 0 if float(lk['median']).is_integer() else 1, cfg)} "
                     f"({F.fmt_range(_float(lk['q1']), _float(lk['q3']), 0 if float(lk['q1']).is_integer() and float(lk['q3']).is_integer() else 1, cfg)})"
@@ -209,10 +214,10 @@ def survey_md(
     caption = (
         f"National survey of Mental Health Trusts (synthetic): {F.fmt_int(r['responded'], cfg)} of "
         f"{F.fmt_int(r['invited'], cfg)} invited Trusts responded "
-        f"({F.fmt_pct(float(r['rate']) * 100, 0, cfg)}; 95% CI "
+        f"({F.fmt_pct(float(r['rate']) * 100, 0, cfg)}; {level} CI "
         f"{F.fmt_ci(float(r['ci_low']) * 100, float(r['ci_high']) * 100, 0, cfg)}). Yes/no items: share "
-        "answering yes with its Wilson 95% confidence interval. Agreement items (five-point scale): "
+        f"answering yes with its Wilson {level} confidence interval. Agreement items (five-point scale): "
         "share agreeing or strongly agreeing, and median with interquartile range."
     )
-    df = pd.DataFrame(rows, columns=["Question", "Answered", "Yes or agree, % (95% CI)", "Median (IQR)"])
+    df = pd.DataFrame(rows, columns=["Question", "Answered", f"Yes or agree, % ({level} CI)", "Median (IQR)"])
     return pipe_table(df, caption, "survey", widths=[5, 1, 2, 1.4])

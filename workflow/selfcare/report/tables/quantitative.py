@@ -26,6 +26,15 @@ from selfcare.report.tables.markdown import (
     pipe_table,
 )
 
+#: Confidence level of the headers when the caller gives none (alpha 0.05); the
+#: workflow passes the level of its configured alpha.
+LEVEL = F.confidence_pct(0.05, None)
+
+
+def _outcome(key: Any, labels: Mapping[str, str] | None) -> str:
+    """Name of an outcome: ``labels`` (config/measures.yaml ``outcome``), else the defaults."""
+    return {**OUTCOME_LABELS, **(labels or {})}.get(str(key), _humanise(key))
+
 __all__ = [
     "table1_md",
     "flow_md",
@@ -111,7 +120,10 @@ _FLOW_ROWS = [
 ]
 
 
-def flow_md(flow_df: pd.DataFrame, fcfg: Mapping[str, Any] | None = None, *, caption: str) -> str:
+def flow_md(
+    flow_df: pd.DataFrame, fcfg: Mapping[str, Any] | None = None, *, caption: str,
+    outcome_labels: Mapping[str, str] | None = None,
+) -> str:
     """Participant flow by site, with the numbers analysed per outcome.
 
     Parameters
@@ -131,7 +143,7 @@ def flow_md(flow_df: pd.DataFrame, fcfg: Mapping[str, Any] | None = None, *, cap
     stages = [(c, lab) for c, lab in _FLOW_ROWS if c in frame.columns]
     outcomes = [c[len("analysed_"):] for c in frame.columns if c.startswith("analysed_")]
     for o in outcomes:
-        label = OUTCOME_LABELS.get(o, _humanise(o))
+        label = _outcome(o, outcome_labels)
         stages.append((f"analysed_{o}", f"Analysed, {label.lower()} (both scores)"))
         if f"excluded_{o}_score_missing" in frame.columns:
             stages.append((f"excluded_{o}_score_missing", f"Followed up, {label.lower()} score missing"))
@@ -157,7 +169,8 @@ def flow_md(flow_df: pd.DataFrame, fcfg: Mapping[str, Any] | None = None, *, cap
 def change_md(
     change_df: pd.DataFrame,
     fcfg: Mapping[str, Any] | None,
-    decimals: Mapping[str, int] | None = None, *, caption: str) -> str:
+    decimals: Mapping[str, int] | None = None, *, caption: str,
+    outcome_labels: Mapping[str, str] | None = None, level: str = LEVEL) -> str:
     """Within-site change from baseline to nine months (paired t-test, Wilcoxon).
 
     Parameters
@@ -182,11 +195,11 @@ def change_md(
             d = dec.get(str(r["outcome"]), 1)
             row = {
                 "Site": s,
-                "Outcome": OUTCOME_LABELS.get(str(r["outcome"]), _humanise(r["outcome"])),
+                "Outcome": _outcome(r["outcome"], outcome_labels),
                 "n": F.fmt_int(r["n"], cfg),
                 "Baseline mean": F.fmt_num(_float(r["mean_pre"]), d, cfg),
                 "Follow-up mean": F.fmt_num(_float(r["mean_post"]), d, cfg),
-                "Mean change (95% CI)": F.fmt_est_ci(
+                f"Mean change ({level} CI)": F.fmt_est_ci(
                     _float(r["mean_change"]), _float(r["ci_low"]), _float(r["ci_high"]), d, cfg, level=None, signed=True
                 ),
                 "p (paired t)": _p_text(r["p_value"], cfg),
@@ -196,7 +209,7 @@ def change_md(
             if has_note:
                 row["Note"] = "" if _missing(r.get("note")) else str(r["note"])
             rows.append(row)
-    columns = ["Site", "Outcome", "n", "Baseline mean", "Follow-up mean", "Mean change (95% CI)",
+    columns = ["Site", "Outcome", "n", "Baseline mean", "Follow-up mean", f"Mean change ({level} CI)",
                "p (paired t)", "p (Wilcoxon)", "Cohen's dz"] + (["Note"] if has_note else [])
     widths = [0.7, 2.4, 0.6, 1.1, 1.1, 2.2, 1.3, 1.4, 1.1] + ([2] if has_note else [])
     return pipe_table(pd.DataFrame(rows, columns=columns), caption, "change", widths=widths)
@@ -231,7 +244,7 @@ def _second_p(r: Mapping[str, Any]) -> tuple[Any, str]:
     return r.get("gee_p_value"), "GEE"
 
 
-def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None, *, caption: str) -> str:
+def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None, *, caption: str, level: str = LEVEL) -> str:
     """Service use in the nine months before baseline and before follow-up.
 
     Parameters
@@ -257,10 +270,10 @@ def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None, *, caption: str)
                 "n": F.fmt_int(r["n_persons"], cfg),
                 "Total before": F.fmt_int(r["total_pre"], cfg),
                 "Total after": F.fmt_int(r["total_post"], cfg),
-                "Rate ratio (95% CI)": F.fmt_est_ci(
+                f"Rate ratio ({level} CI)": F.fmt_est_ci(
                     _float(r["rate_ratio"]), _float(r["rr_ci_low"]), _float(r["rr_ci_high"]), 2, cfg, level=None
                 ),
-                "Reduction, % (95% CI)": F.fmt_est_ci(
+                f"Reduction, % ({level} CI)": F.fmt_est_ci(
                     _float(r["pct_reduction"]), _float(r["pct_reduction_ci_low"]),
                     _float(r["pct_reduction_ci_high"]), 0, cfg, level=None,
                 ),
@@ -271,8 +284,8 @@ def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None, *, caption: str)
             if has_note:
                 row["Note"] = "" if _missing(r.get("note")) else str(r["note"])
             rows.append(row)
-    columns = ["Site", "Service", "n", "Total before", "Total after", "Rate ratio (95% CI)",
-               "Reduction, % (95% CI)", "Method", "p", "Second p"] + (["Note"] if has_note else [])
+    columns = ["Site", "Service", "n", "Total before", "Total after", f"Rate ratio ({level} CI)",
+               f"Reduction, % ({level} CI)", "Method", "p", "Second p"] + (["Note"] if has_note else [])
     widths = [0.6, 1.8, 0.5, 0.8, 0.8, 1.9, 1.9, 1.1, 0.8, 1.3] + ([2] if has_note else [])
     return pipe_table(pd.DataFrame(rows, columns=columns), caption, "service_use", widths=widths)
 
@@ -284,8 +297,8 @@ def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None, *, caption: str)
 _SITE_TERM = re.compile(r"^C\(site\)\[T\.(?P<level>[^\]]+)\]$")
 
 
-def _term_label(term: str, exposure_label: str) -> str:
-    """Readable name of a model term."""
+def _term_label(term: str, exposure_label: str, labels: Mapping[str, str] | None = None) -> str:
+    """Readable name of a model term (baseline scores named after their outcome in ``labels``)."""
     m = _SITE_TERM.match(term)
     if m:
         return f"Site {m.group('level')} (vs reference site)"
@@ -293,7 +306,7 @@ def _term_label(term: str, exposure_label: str) -> str:
         return exposure_label
     if term.endswith("_bl"):
         base = term[: -len("_bl")]
-        return f"Baseline {OUTCOME_LABELS.get(base, _humanise(base)).lower()}"
+        return f"Baseline {_outcome(base, labels).lower()}"
     return _humanise(term)
 
 
@@ -313,7 +326,8 @@ def models_md(
     satisfaction: pd.DataFrame,
     engagement: pd.DataFrame,
     fcfg: Mapping[str, Any] | None,
-    exposure_label: str = "Takes medication as prescribed, by choice", *, caption: str) -> str:
+    exposure_label: str = "Takes medication as prescribed, by choice", *, caption: str,
+    outcome_labels: Mapping[str, str] | None = None, level: str = LEVEL) -> str:
     """The three regression models: ANCOVA, satisfaction (OLS), engagement (logistic).
 
     Parameters
@@ -343,9 +357,9 @@ def models_md(
             rows.append(
                 {
                     "Model": model,
-                    "Term": _term_label(term, exposure_label),
+                    "Term": _term_label(term, exposure_label, outcome_labels),
                     "Scale": scale,
-                    "Estimate (95% CI)": F.fmt_est_ci(_float(r[est]), _float(r[lo]), _float(r[hi]), dec, cfg, level=None),
+                    f"Estimate ({level} CI)": F.fmt_est_ci(_float(r[est]), _float(r[lo]), _float(r[hi]), dec, cfg, level=None),
                     "p": _p_text(r["p_value"], cfg),
                     "n": F.fmt_int(r["n"], cfg) if "n" in frame.columns else "",
                 }
@@ -354,11 +368,12 @@ def models_md(
 
     for outcome in pd.unique(ancova["outcome"].astype(str)):
         part = ancova[ancova["outcome"].astype(str) == outcome]
-        label = OUTCOME_LABELS.get(outcome, _humanise(outcome)).lower()
+        label = _outcome(outcome, outcome_labels).lower()
         add(f"ANCOVA: {label} at nine months", part, "estimate", "ci_low", "ci_high", 2, "difference")
-    add("Linear: satisfaction with the project", satisfaction, "estimate", "ci_low", "ci_high", 3, "coefficient")
+    add(f"Linear: {_outcome('satisfaction', outcome_labels).lower()}", satisfaction, "estimate", "ci_low", "ci_high", 3,
+        "coefficient")
     add("Logistic: staying engaged", engagement, "odds_ratio", "or_ci_low", "or_ci_high", 2, "odds ratio")
-    df = pd.DataFrame(rows, columns=["Model", "Term", "Scale", "Estimate (95% CI)", "p", "n"])
+    df = pd.DataFrame(rows, columns=["Model", "Term", "Scale", f"Estimate ({level} CI)", "p", "n"])
     return pipe_table(df, caption, "models", widths=[2.6, 3, 1.2, 2.2, 0.8, 0.6])
 
 
@@ -370,7 +385,8 @@ def models_md(
 def sensitivity_md(
     ancova_sens: pd.DataFrame,
     engagement_sens: pd.DataFrame,
-    fcfg: Mapping[str, Any] | None, *, caption: str) -> str:
+    fcfg: Mapping[str, Any] | None, *, caption: str,
+    outcome_labels: Mapping[str, str] | None = None, level: str = LEVEL) -> str:
     """Sensitivity analyses beside the main estimates.
 
     Parameters
@@ -390,11 +406,11 @@ def sensitivity_md(
     cfg = _cfg(fcfg)
     rows = []
     for _, r in ancova_sens.iterrows():
-        label = OUTCOME_LABELS.get(str(r["outcome"]), _humanise(r["outcome"]))
+        label = _outcome(r["outcome"], outcome_labels)
         rows.append({
             "Model": f"ANCOVA: {label.lower()} at nine months",
             "Analysis": f"Medication choice {str(r['analysis'])}",
-            "Estimate (95% CI)": F.fmt_est_ci(_float(r["estimate"]), _float(r["ci_low"]), _float(r["ci_high"]),
+            f"Estimate ({level} CI)": F.fmt_est_ci(_float(r["estimate"]), _float(r["ci_low"]), _float(r["ci_high"]),
                                               2, cfg, level=None, signed=True),
             "p": _p_text(r["p_value"], cfg),
             "n": F.fmt_int(r["n"], cfg),
@@ -402,18 +418,18 @@ def sensitivity_md(
     eng = engagement_sens[engagement_sens["term"].astype(str) != "Intercept"]
     for term in pd.unique(eng["term"].astype(str)):
         part = eng[eng["term"].astype(str) == term]
-        name = f"Logistic: staying engaged, {_term_label(term, '').lower()} (odds ratio)"
+        name = f"Logistic: staying engaged, {_term_label(term, '', outcome_labels).lower()} (odds ratio)"
         for _, r in part.iterrows():
             rows.append({
                 "Model": name,
                 "Analysis": str(r["method_label"]) + (" (headline)" if str(r["method"]) == "wald" else ""),
-                "Estimate (95% CI)": F.fmt_est_ci(_float(r["odds_ratio"]), _float(r["or_ci_low"]),
+                f"Estimate ({level} CI)": F.fmt_est_ci(_float(r["odds_ratio"]), _float(r["or_ci_low"]),
                                                   _float(r["or_ci_high"]), 2, cfg, level=None),
                 "p": _p_text(r["p_value"], cfg),
                 "n": F.fmt_int(r["n"], cfg),
             })
             name = ""
-    df = pd.DataFrame(rows, columns=["Model", "Analysis", "Estimate (95% CI)", "p", "n"])
+    df = pd.DataFrame(rows, columns=["Model", "Analysis", f"Estimate ({level} CI)", "p", "n"])
     return pipe_table(df, caption, "sensitivity", widths=[3, 3.4, 2.2, 0.8, 0.6])
 
 
@@ -437,7 +453,7 @@ def reliability_md(
     rel_baseline: pd.DataFrame,
     rel_followup: pd.DataFrame,
     fcfg: Mapping[str, Any] | None,
-    measures: Mapping[str, Any] | None = None, *, caption: str) -> str:
+    measures: Mapping[str, Any] | None = None, *, caption: str, level: str = LEVEL) -> str:
     """Internal consistency (Cronbach's alpha) of each scale at both time points.
 
     Parameters
@@ -466,15 +482,15 @@ def reliability_md(
             name = "Baseline" if tp == "baseline" else "Follow-up"
             if hit.empty:
                 row[f"{name} n"] = cfg["missing"]
-                row[f"{name} alpha (95% CI)"] = cfg["missing"]
+                row[f"{name} alpha ({level} CI)"] = cfg["missing"]
                 continue
             r = hit.iloc[0]
             items = items or F.fmt_int(r["n_items"], cfg)
             row[f"{name} n"] = F.fmt_int(r["n"], cfg)
-            row[f"{name} alpha (95% CI)"] = F.fmt_est_ci(
+            row[f"{name} alpha ({level} CI)"] = F.fmt_est_ci(
                 _float(r["alpha"]), _float(r["ci_low"]), _float(r["ci_high"]), 2, cfg, level=None
             )
         row["Items"] = items
         rows.append(row)
-    columns = ["Scale", "Items", "Baseline n", "Baseline alpha (95% CI)", "Follow-up n", "Follow-up alpha (95% CI)"]
+    columns = ["Scale", "Items", "Baseline n", f"Baseline alpha ({level} CI)", "Follow-up n", f"Follow-up alpha ({level} CI)"]
     return pipe_table(pd.DataFrame(rows, columns=columns), caption, "reliability", widths=[4, 0.8, 1, 2, 1, 2])
