@@ -132,7 +132,7 @@ def rule_scripts():
 def analysis_params(*keys):
     """The slice of config["analysis"] a rule uses (so that changing one
     model's settings reruns only that model and what depends on it)."""
-    return {k: config["analysis"][k] for k in keys}
+    return {k: config["analysis"][k] for k in keys if k in config["analysis"]}
 
 
 def dataset_params():
