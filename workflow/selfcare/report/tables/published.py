@@ -251,6 +251,7 @@ def _summary_row(item: Mapping[str, Any], records_by_key: Mapping[str, Mapping[s
                  cfg: Mapping[str, Any], alpha: float) -> dict[str, str]:
     """One row of the reproduction table for an executive-summary item."""
     shown = published_displays(item, cfg)
+    level = str(records_by_key.get("config.confidence_pct", {}).get("display", "95%"))
     pub_parts = []
     if "value" in shown:
         pub_parts.append(shown["value"] + (f" (95% CI {shown['ci']})" if "ci" in shown else ""))
@@ -262,7 +263,7 @@ def _summary_row(item: Mapping[str, Any], records_by_key: Mapping[str, Mapping[s
     p_value = None
     if item.get("ci_key"):
         ci = _record(records_by_key, item["ci_key"], f"ci_key of {item['key']}")
-        rep += f" (95% CI {ci['display']})"
+        rep += f" ({level} CI {ci['display']})"
         interval = parse_interval(ci.get("value"))
     if item.get("p_key"):
         p = _record(records_by_key, item["p_key"], f"p_key of {item['key']}")
