@@ -96,3 +96,24 @@ def test_fill_caption_quotes_the_specification_and_checks_terms():
         fill_caption("models", "Logistic model: staying engaged on {model.engagement.terms} and age.", records)
     with pytest.raises(ValueError, match="no number record 'model.x.terms'"):
         fill_caption("models", "{model.x.terms}", records)
+
+
+def test_not_estimable_value_followed_by_a_unit_fails():
+    bad = {**BASE, **dict([rec("change.lo.empowerment.mean", "not estimable: 1 complete pair",
+                               "not estimable (1 complete pair, fewer than 3)")])}
+    with pytest.raises(ClaimError, match="unit 'points'"):
+        check_claims("Empowerment changed by {{< var change.lo.empowerment.mean >}} points.", bad)
+    check_claims("The mean change in points was {{< var change.lo.empowerment.mean >}} for empowerment.", bad)
+
+
+def test_shipped_sentences_read_in_words_when_every_estimate_is_not_estimable():
+    """Every estimate of the shipped manuscript replaced by "not estimable": no sentence breaks a rule."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "manuscript" / "index.qmd").read_text(encoding="utf-8")
+    keys = set(re.findall(r"\{\{<\s*var\s+([a-z0-9_.]+)\s*>\}\}", text))
+    blank = {k: {"key": k, "value": "not estimable: reason", "display": "not estimable (reason)"}
+             for k in keys if re.search(r"\.(mean|estimate|b|or|or_firth|size|reduction)$", k)}
+    assert len(blank) > 10
+    assert check_claims(text, {**BASE, **blank}) > 100

@@ -214,7 +214,9 @@ def _rate_change_records(recs: Records, k: str, r: Mapping[str, Any], d: int, me
     size, s_lo, s_hi = sign * red, min(sign * lo, sign * hi), max(sign * lo, sign * hi)
     recs.add(f"{k}.direction", word, word, "Direction of the change in rate: reduction, increase or no change")
     recs.add(f"{k}.size", size, fmt.fmt_pct(size, d, recs.cfg), f"Size of the {word} in rate (percentage)", "%")
-    recs.add(f"{k}.size_ci", f"{float(s_lo)!r} {float(s_hi)!r}", fmt.fmt_ci(s_lo, s_hi, d, recs.cfg),
+    shown_ci = (fmt.fmt_ci(s_lo, s_hi, d, recs.cfg) if fmt.is_missing(s_lo) or fmt.is_missing(s_hi)
+                else f"{fmt.fmt_pct(s_lo, d, recs.cfg)}{recs.cfg['ci_sep']}{fmt.fmt_pct(s_hi, d, recs.cfg)}")
+    recs.add(f"{k}.size_ci", f"{float(s_lo)!r} {float(s_hi)!r}", shown_ci,
              f"95% CI of the size of the {word} (percentage)")
 
 

@@ -19,7 +19,10 @@ tested here against the registry values and the model specification
   adjusts for (or regresses on) a covariate must name only the model's own
   covariates;
 * **site size**: "about N per site" must be within a quarter of the mean
-  number recruited (``flow.<site>.recruited``) or followed up per site.
+  number recruited (``flow.<site>.recruited``) or followed up per site;
+* **not estimable**: a value that is not estimable must not be followed by
+  a unit ("not estimable (reason) points"): the sentence names the unit
+  first, so that it reads in words either way.
 
 A contradiction raises :class:`ClaimError` naming the sentence and the key.
 :func:`check_caption_terms` applies the covariate rule to table captions.
@@ -172,6 +175,18 @@ def _check_site_size(s: str, records: Mapping[str, Mapping[str, Any]]) -> None:
                                                 "mean number recruited, and followed up, per site")
 
 
+_UNIT_AFTER = re.compile(r"\{\{<\s*var\s+([a-z0-9_.]+)\s*>\}\}\s+(?:[a-z]+\s+)?(points?\b|per\s+(?:cent|point)\b)")
+
+
+def _check_not_estimable(s: str, records: Mapping[str, Mapping[str, Any]]) -> None:
+    """A not-estimable value must not be followed by a unit ("not estimable (...) points")."""
+    for m in _UNIT_AFTER.finditer(s):
+        value = records.get(m.group(1), {}).get("value")
+        if isinstance(value, str) and value.startswith("not estimable"):
+            raise _fail(s, m.group(1), f"a not-estimable value is followed by the unit '{m.group(2)}'; "
+                                       "word the sentence so that the unit comes first")
+
+
 def check_claims(text: str, records: Mapping[str, Mapping[str, Any]], vocabulary: Iterable[str] = ("site",)) -> int:
     """Check every sentence of ``text`` (see the module docstring).
 
@@ -206,6 +221,7 @@ def check_claims(text: str, records: Mapping[str, Mapping[str, Any]], vocabulary
         _check_counts(s, records)
         _check_covariates(s, records, vocab)
         _check_site_size(s, records)
+        _check_not_estimable(s, records)
     return len(found)
 
 
