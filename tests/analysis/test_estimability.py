@@ -163,3 +163,18 @@ def test_well_posed_models_pass_the_guards():
     assert not any(model_reasons(tidy, info, RULES, logistic=True))
     tidy, info = fit_ancova(df, "y", "y_bl", "x", ["site"], ["site"])
     assert not any(model_reasons(tidy, info, RULES))
+
+
+def test_sensitivity_comparison_is_worded_from_the_estimates():
+    from selfcare.analysis.steps import _sensitivity_words
+    from selfcare.report.records import Records
+
+    def word(*pairs):
+        recs = Records({})
+        _sensitivity_words(recs, [{"estimate": e, "not_estimable": why} for pair in pairs for e, why in pair])
+        return recs.items[-1]["display"]
+
+    assert word([(4.3, ""), (2.0, "")], [(0.3, ""), (0.1, "")]) == "weaker"
+    assert word([(1.0, ""), (-2.0, "")], [(0.3, ""), (0.5, "")]) == "stronger"
+    assert word([(1.0, ""), (0.5, "")], [(0.3, ""), (0.5, "")]) == "weaker for some outcomes and stronger for others"
+    assert word([(1.0, ""), (float("nan"), "2 observations")]) == "not estimable"

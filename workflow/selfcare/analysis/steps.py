@@ -265,8 +265,27 @@ def ancova_models(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str, A
                         reason=r["not_estimable"])
             recs.p(f"{k}.p", r["p_value"], f"ANCOVA p-value, medication choice {when} and {label}", r["not_estimable"])
             recs.count(f"{k}.n", r["n"], f"Participants in the ANCOVA of {label} (medication {when})")
+    _sensitivity_words(recs, sens)
     return {"table": pd.concat(tables, ignore_index=True), "info": pd.DataFrame(infos),
             "sensitivity": pd.DataFrame(sens), "records": recs.items}
+
+
+def _sensitivity_words(recs: Records, sens: Sequence[Mapping[str, Any]]) -> None:
+    """``ancova_bl.comparison``: are the associations with the baseline exposure weaker or stronger?
+
+    Compares the absolute estimates of the sensitivity analysis (exposure at
+    baseline) with the main ones, outcome by outcome: "weaker", "stronger",
+    "weaker for some outcomes and stronger for others", or "not estimable".
+    """
+    pairs = [(sens[i], sens[i + 1]) for i in range(0, len(sens) - 1, 2)]
+    if any(m["not_estimable"] or b["not_estimable"] for m, b in pairs) or not pairs:
+        word = "not estimable"
+    else:
+        weaker = [abs(float(b["estimate"])) < abs(float(m["estimate"])) for m, b in pairs]
+        word = "weaker" if all(weaker) else "stronger" if not any(weaker) else \
+            "weaker for some outcomes and stronger for others"
+    recs.add("ancova_bl.comparison", word, word,
+             "Associations with the exposure at baseline compared with the main analysis (absolute size)")
 
 
 def _rhs(terms: Sequence[str], categorical: Sequence[str] = ("site",)) -> str:
