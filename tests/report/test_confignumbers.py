@@ -112,7 +112,7 @@ def test_shipped_config_records_are_valid_and_unique(configs):
     assert len(keys) == len(set(keys))
     for key in keys:
         check_key(key)
-        assert key.startswith(("config.", "assumption.sim."))
+        assert key.startswith(("config.", "assumption.sim.", "model."))
     for r in recs:
         assert r["display"].strip() and r["meaning"].strip() and "\n" not in r["meaning"]
     merged = merge_fragments([("results/numbers/config.json", recs)])

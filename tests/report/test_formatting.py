@@ -324,3 +324,11 @@ def test_precision_rule_gives_two_significant_digits_of_every_width():
         digits = width.normalize().as_tuple().digits if width else ()
         shown = width.scaleb(d).to_integral_value()
         assert abs(shown) >= 10, (lo, hi, d, width, digits)
+
+
+def test_fmt_est_ci_writes_a_fractional_level_exactly():
+    from selfcare.report import formatting as F
+
+    assert "(99.5% CI " in F.fmt_est_ci(1.0, 0.5, 1.5, 2, None, level=0.995)
+    assert "(95% CI " in F.fmt_est_ci(1.0, 0.5, 1.5, 2, None, level=0.95)
+    assert "(90% CI " in F.fmt_est_ci(1.0, 0.5, 1.5, 2, None, level=0.9)

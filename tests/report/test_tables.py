@@ -416,9 +416,10 @@ def test_reproduction_md_inside_ci_logic():
          "reproduced": [False], "published_df": ["(2.0,)"], "computed_df": ["(2.0,)"], "published_p": [float("nan")],
          "computed_p": [5.2e-07], "verdict": ["published value inconsistent with its own counts"]}
     )
-    md = reproduction_md(PUBLISHED, RECORDS, check, FCFG)
+    md = reproduction_md(PUBLISHED, RECORDS, check, FCFG, 0.05, caption="Reproduction check.")
     assert header(md) == ["Finding", "Published", "Reproduced (synthetic data)", "Same at printed precision?",
-                          "Published value inside reproduced 95% CI?", "Note"]
+                          "Published value inside reproduced CI?", "Significance agrees?", "Direction agrees?",
+                          "Verdict", "Note"]
     assert caption_line(md).endswith("{#tbl-reproduction}")
     rows = body_rows(md)
     cells = [[c.strip() for c in r.strip().strip("|").split(" | ")] for r in rows]
@@ -426,20 +427,26 @@ def test_reproduction_md_inside_ci_logic():
     ae = by_finding["A\\&E change at LO"]
     assert ae[1] == "35%; p = 0.005"
     assert ae[2] == "36% (95% CI 16 to 51), p = 0.001"
-    assert ae[3] == "no" and "differs at the printed precision: value, p" in ae[5]  # 36 and 0.001
+    assert ae[3] == "no" and "differs at the printed precision: value, p" in ae[8]  # 36 and 0.001
     assert ae[4] == "yes"  # 35 in [15.94, 50.99]
+    assert ae[5:8] == ["yes", "yes", "reproduced"]
     emp = by_finding["Empowerment at LO"]
     assert emp[1] == "3.9 (95% CI 0.8 to 7.0)"
     assert emp[2] == "\\+1.6 (95% CI -1.0 to 3.2), p \\< 0.001"
-    assert emp[3] == "no" and "value, CI" in emp[5]
+    assert emp[3] == "no" and "value, CI" in emp[8]
     assert emp[4] == "no"  # 3.9 outside [-1.041, 3.2]
+    assert emp[5:8] == ["yes", "yes", "partly"]
     sev = by_finding["Severity and satisfaction"]
     assert sev[4] == "yes"  # np.float64 reprs parsed
-    assert sev[3] == "no" and "CI" in sev[5]  # upper bound 0.0167 rounds to 0.02, not 0.01
+    assert sev[3] == "no" and "CI" in sev[8]  # upper bound 0.0167 rounds to 0.02, not 0.01
+    assert sev[5] == "no" and sev[7] == "partly"  # published CI 0.00 to 0.01 touches 0; reproduced p 0.018
     qol = by_finding["Quality of life and engagement"]
-    assert qol[1] == "p = 0.020" and qol[3] == "no" and qol[4] == "n.a." and "p-value" in qol[5]
+    assert qol[1] == "p = 0.020" and qol[3] == "no" and qol[4] == "n.a." and "p-value" in qol[8]
+    # published significant, reproduced p 0.419: a non-significant reproduction is not "reproduced"
+    assert qol[5] == "no" and qol[6] == "n.a." and qol[7] == "not reproduced"
     t1 = by_finding["Baseline table: A\\&E attendance (psychiatric), previous nine months"]
     assert t1[1] == "χ²(2) = 18.1" and t1[2] == "χ²(2) = 29.0, p \\< 0.001" and t1[3] == "no" and t1[4] == "n.a."
+    assert t1[7] == "not reproduced"
 
 
 def test_printed_precision_check_rounds_to_the_published_decimals():
@@ -458,7 +465,7 @@ def test_reproduction_md_missing_record_fails():
     records = dict(RECORDS)
     del records["change.lo.empowerment.ci"]
     with pytest.raises(KeyError, match="change.lo.empowerment.ci"):
-        reproduction_md(PUBLISHED, records, None, FCFG)
+        reproduction_md(PUBLISHED, records, None, FCFG, caption="c")
 
 
 def test_table1_check_md():
@@ -469,7 +476,7 @@ def test_table1_check_md():
          "p_reproduced": [False, float("nan")], "counts_statistic": [float("nan"), 28.957],
          "verdict": ["reproduced; p differs in the last digit", "published value inconsistent"], "note": [None, "see text"]}
     )
-    md = table1_check_md(check, FCFG)
+    md = table1_check_md(check, FCFG, caption="Check.")
     assert header(md)[:3] == ["Variable", "Published", "Recomputed"]
     assert caption_line(md).endswith("{#tbl-table1_check}")
     rows = body_rows(md)

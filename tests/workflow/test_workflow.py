@@ -18,6 +18,7 @@ auditors and editors rely on:
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -262,7 +263,11 @@ def test_snakemake_report_shows_every_figure_and_main_table_with_its_manuscript_
         first_words = " ".join(entry["caption"].split()[:8])
         assert first_words in html, f"caption of table {name} missing from the Snakemake report"
         assert any(n.endswith(f"/{name}.md") for n in names), f"table {name} missing from the report"
-    # the report's own tables carry the same captions (written once, in the manuscript)
+    # the report's own tables carry the same captions (written once, in the manuscript), with their
+    # {registry.key} placeholders (the model specification, the confidence level) filled from the registry
+    from selfcare.report.tables.build import fill_caption
+
+    records = {m["key"]: m for m in json.loads((workdir / "results/provenance/numbers.json").read_text())}
     for name, entry in tables.items():
         md = (workdir / f"results/manuscript/tables/{name}.md").read_text()
-        assert " ".join(entry["caption"].split()) in md
+        assert fill_caption(name, " ".join(entry["caption"].split()), records) in md

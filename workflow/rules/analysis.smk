@@ -46,7 +46,7 @@ rule baseline_table:
     resources:
         mem_mb=1024,
     params:
-        analysis=analysis_params("baseline_table"),
+        analysis=analysis_params("baseline_table", "alpha"),
         formatting=config["formatting"],
     script:
         "../scripts/baseline_table.py"
@@ -93,7 +93,11 @@ rule change_by_site:
         mem_mb=1024,
     params:
         analysis=analysis_params(
-            "outcomes", "alpha", "wilcoxon_zero_method", "wilcoxon_tie_decimals"
+            "outcomes",
+            "alpha",
+            "wilcoxon_zero_method",
+            "wilcoxon_tie_decimals",
+            "estimability",
         ),
         formatting=config["formatting"],
     script:
@@ -139,7 +143,11 @@ rule service_use_by_site:
         mem_mb=1024,
     params:
         analysis=analysis_params(
-            "service_use", "alpha", "service_use_kind", "service_use_sparse"
+            "service_use",
+            "alpha",
+            "service_use_kind",
+            "service_use_sparse",
+            "estimability",
         ),
         formatting=config["formatting"],
     script:
@@ -163,7 +171,7 @@ rule ancova:
     resources:
         mem_mb=1024,
     params:
-        analysis=analysis_params("ancova", "alpha"),
+        analysis=analysis_params("ancova", "alpha", "estimability"),
         formatting=config["formatting"],
     script:
         "../scripts/ancova.py"
@@ -184,7 +192,7 @@ rule satisfaction_model:
     resources:
         mem_mb=1024,
     params:
-        analysis=analysis_params("satisfaction", "alpha"),
+        analysis=analysis_params("satisfaction", "alpha", "estimability"),
         formatting=config["formatting"],
     script:
         "../scripts/satisfaction_model.py"
@@ -206,7 +214,7 @@ rule engagement_model:
     resources:
         mem_mb=1024,
     params:
-        analysis=analysis_params("engagement", "alpha"),
+        analysis=analysis_params("engagement", "alpha", "estimability"),
         formatting=config["formatting"],
     script:
         "../scripts/engagement_model.py"

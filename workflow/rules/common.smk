@@ -95,18 +95,14 @@ def figure_captions():
 
 
 def source_date_epoch():
-    """Creation date of the PDF: ``SOURCE_DATE_EPOCH`` when set, else the date
-    of the last commit that touched the manuscript source (``git log -1
+    """Creation date of the PDF: the date of the last commit that touched the manuscript source (``git log -1
     --format=%ct -- manuscript``), so that the same source gives the same bytes
     and a commit elsewhere does not make the report stale; outside git (e.g.
     an exported copy) the renderer's documented
     fixed value, selfcare.report.render.DEFAULT_SOURCE_DATE_EPOCH (the
     manuscript's date, 2026-11-26 00:00 UTC)."""
-    import os
     import subprocess
 
-    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
-        return int(os.environ["SOURCE_DATE_EPOCH"])
     try:
         out = subprocess.run(
             ["git", "-C", wf("."), "log", "-1", "--format=%ct", "--", "manuscript"],
@@ -164,7 +160,7 @@ def rule_scripts():
 def analysis_params(*keys):
     """The slice of config["analysis"] a rule uses (so that changing one
     model's settings reruns only that model and what depends on it)."""
-    return {k: config["analysis"][k] for k in keys}
+    return {k: config["analysis"][k] for k in keys if k in config["analysis"]}
 
 
 def dataset_params():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from selfcare.core import io
 from selfcare.core.runner import LOG, attach_provenance, run
-from selfcare.report import provenance, registry
+from selfcare.report import provenance, registry, reproduction
 from selfcare.report.tables.published import published_records
 
 
@@ -17,6 +17,11 @@ def main(smk):
     fragments = [(p, io.read_json(p)) for p in smk.input.fragments]
     published = published_records(io.read_yaml(smk.input.published), smk.params.formatting)
     fragments.append((smk.input.published, attach_provenance(published, smk.rule, smk.input.published, [smk.input.published])))
+    by_key = {r["key"]: r for r in registry.merge_fragments(fragments)}
+    alpha = float(by_key["config.alpha"]["value"])
+    verdicts = reproduction.verdict_records(reproduction.verdicts(io.read_yaml(smk.input.published), by_key, alpha),
+                                            smk.params.formatting, smk.rule, smk.input.published)
+    fragments.append((smk.input.published, attach_provenance(verdicts, smk.rule, smk.input.published, [smk.input.published])))
     scripts = dict(smk.params.rule_scripts)
     package = Path(smk.input.package).parent  # the package's __init__.py names its folder
     records, info, paths = provenance.assemble(

@@ -246,7 +246,7 @@ def _not_fitted_note(n: int, total_pre: int, total_post: int) -> str:
     if total_pre == 0:
         return "all pre-period counts are zero; rate ratio undefined"
     if total_post == 0:
-        return "all post-period counts are zero; rate ratio is zero and the model is not fitted"
+        return "all post-period counts are zero; the model is not fitted"
     return ""
 
 

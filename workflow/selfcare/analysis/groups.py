@@ -156,7 +156,8 @@ def chi2_independence(
         "test": "chi2",
         "statistic_name": "chi2",
         "statistic": math.nan,
-        "dof": max((table.shape[0] - 1) * (table.shape[1] - 1), 0),
+        # an undefined test (fewer than two rows or columns, or no data) has no degrees of freedom
+        "dof": (table.shape[0] - 1) * (table.shape[1] - 1) if min(table.shape) >= 2 else 0,
         "p_value": math.nan,
         "n": n,
         "n_missing": int(len(df) - n),

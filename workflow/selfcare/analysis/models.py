@@ -182,11 +182,23 @@ def fit_ols(
     n = int(res.nobs)
     if n == 0:
         raise ValueError(f"model '{formula}': no complete cases")
+    # statistics are computed lazily: warnings of a degenerate fit (a zero
+    # residual variance divides by zero) are captured here too, not logged
+    (tidy, info), more = _capture(_ols_summary, res, formula, alpha, n, len(df))
+    info["note"] = _join_notes(
+        [*msgs, *(m for m in more if m not in msgs)]
+        + (["design matrix is rank deficient"] if res.model.rank < len(res.params) else [])
+    )
+    return tidy, info
+
+
+def _ols_summary(res: Any, formula: str, alpha: float, n: int, n_rows: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Tidy coefficients and fit statistics of a fitted OLS (``note`` left empty)."""
     tidy = _tidy(res, alpha, n)
     info = {
         "formula": formula,
         "n": n,
-        "n_dropped": int(len(df) - n),
+        "n_dropped": int(n_rows - n),
         "n_params": int(len(res.params)),
         "rank": int(res.model.rank),
         "df_model": float(res.df_model),
@@ -198,14 +210,7 @@ def fit_ols(
         "aic": float(res.aic),
         "bic": float(res.bic),
         "confidence": 1 - alpha,
-        "note": _join_notes(
-            msgs
-            + (
-                ["design matrix is rank deficient"]
-                if res.model.rank < len(res.params)
-                else []
-            )
-        ),
+        "note": "",
     }
     return tidy, info
 
@@ -294,11 +299,11 @@ def _exposure_test(
     import statsmodels.formula.api as smf
 
     try:
-        full = smf.ols(formula, data=data).fit()
-        red = smf.ols(reduced, data=data).fit()
+        full, _ = _capture(lambda: smf.ols(formula, data=data).fit())
+        red, _ = _capture(lambda: smf.ols(reduced, data=data).fit())
     except Exception as exc:
         raise _fit_errors(exc, formula) from None
-    f_val, p_val, df_diff = full.compare_f_test(red)
+    (f_val, p_val, df_diff), _ = _capture(full.compare_f_test, red)
     out: dict[str, Any] = {
         "exposure": exposure,
         "exposure_levels": int(data[exposure].nunique()),

@@ -15,8 +15,10 @@ import pandas as pd
 from selfcare.analysis.baseline import baseline_table
 from selfcare.analysis.change import count_change, paired_change
 from selfcare.analysis.dataset import OUTCOME_LABELS, SERVICE_LABELS, _num
+from selfcare.analysis.estimability import estimability_rules, guard_count, guard_paired, guard_tidy
 from selfcare.analysis.models import count_significant, fit_ancova, fit_logit, fit_ols
 from selfcare.analysis.published import check_published
+from selfcare.analysis.specification import join_words
 from selfcare.analysis.sensitivity import baseline_exposure, fit_logit_sensitivity
 from selfcare.report import formatting as fmt
 from selfcare.report.records import Records
@@ -52,9 +54,75 @@ def baseline_characteristics(
                      "Published statistic reproduced but its p-value differs (e.g. in the last digit)")
     check_recs.count("table1.check.n_flagged", int((~(exact | stat_only)).sum()),
                      "Published Table 1 statistics not reproduced or inconsistent with their own counts")
+    _table1_words(check_recs, tests, check, published, float(cfg["alpha"]))
     table = fmt.format_baseline_table(display, tests, fcfg, range_decimals=0)
     return {"display": display, "tests": tests, "check": check, "table": table, "records": recs.items,
             "check_records": check_recs.items}
+
+
+#: Baseline characteristics in words (for sentences built from the registry).
+TABLE1_WORDS = {"age": "age", "gender": "gender", "ethnicity": "ethnicity", "dependants": "number of dependants",
+                "marital_status": "marital status", "education": "education", "living_alone": "living alone",
+                "supported_accommodation": "supported accommodation", "unemployed": "employment",
+                "admitted_bl": "recent admission", "ae_any_bl": "recent A&E attendance"}
+
+_EXCEPTION_WORDS = {
+    "reproduced; p differs in the last digit": "the statistic reproduces but its p-value differs in the last digit",
+    "reproduced; p differs": "the statistic reproduces but its p-value differs",
+    "statistic differs in the last digit": "the statistic differs in its last digit",
+    "published value inconsistent with its own counts": "the published statistic does not follow from the published counts",
+}
+
+
+def _words_of(keys: Sequence[str]) -> list[str]:
+    return [TABLE1_WORDS.get(k, k.replace("_", " ")) for k in keys]
+
+
+def _table1_words(recs: Records, tests: pd.DataFrame, check: pd.DataFrame,
+                  published: Sequence[Mapping[str, Any]], alpha: float) -> None:
+    """Word records of Table 1: which characteristics differ, against the published table, and the exceptions.
+
+    ``table1.differing`` lists the characteristics whose site comparison has
+    p < alpha; ``table1.differing_vs_published`` says whether the published
+    table found the same (published p, or the p of the published statistic);
+    ``table1.check.exceptions`` names every statistic not reproduced exactly,
+    grouped by what differs; ``table1.<key>.counts_statistic`` is the
+    statistic the published counts give.
+    """
+    from selfcare.analysis.published import _p_from  # the check's own p of a published statistic
+
+    ours = [str(t["variable"]) for _, t in tests.iterrows() if float(t["p_value"]) < alpha]
+    theirs = []
+    for item in published:
+        p = item.get("p")
+        if p is None:
+            df = item.get("df")
+            p = _p_from(str(item.get("statistic")), float(item["value"]), df if isinstance(df, list) else [df])
+        if float(str(p).lstrip("<= ")) < alpha:
+            theirs.append(str(item["key"]))
+    text = join_words(_words_of(ours), "none of the characteristics")
+    recs.add("table1.differing", " ".join(ours) or "none", text, f"Baseline characteristics differing across sites (p < {alpha})")
+    missing, extra = [k for k in theirs if k not in ours], [k for k in ours if k not in theirs]
+    parts = [f"the published table also found differences in {join_words(_words_of(missing))}"] if missing else []
+    parts += [f"the published table found none in {join_words(_words_of(extra))}"] if extra else []
+    vs = "; ".join(parts) or "as in the published table"
+    recs.add("table1.differing_vs_published", vs, vs, "Differing characteristics compared with the published table")
+    odd = check[check["verdict"].astype(str) != "reproduced"]
+    groups: dict[str, list[str]] = {}
+    for _, r in odd.iterrows():
+        groups.setdefault(_EXCEPTION_WORDS.get(str(r["verdict"]), "the statistic does not reproduce"), []).append(str(r["key"]))
+    if groups:
+        names = join_words(_words_of(list(odd["key"].astype(str))))
+        lead = "the exception is" if len(odd) == 1 else "the exceptions are"
+        detail = "; ".join(f"for {join_words(_words_of(keys))} {why}" for why, keys in groups.items())
+        clause = f"{lead} {names}: {detail}"
+    else:
+        clause = "there is no exception"
+    recs.add("table1.check.exceptions", clause, clause, "Published Table 1 statistics not reproduced exactly, and why")
+    for _, r in check.iterrows():
+        if "counts_statistic" in check.columns and pd.notna(r.get("counts_statistic")):
+            recs.est(f"table1.{r['key']}.counts_statistic", float(r["counts_statistic"]), 1,
+                     f"Baseline {r['key']}: statistic computed from the published counts alone")
 
 
 def change_by_site(ds: pd.DataFrame, site: str, cfg: Mapping[str, Any], fcfg: Mapping[str, Any]) -> dict[str, Any]:
@@ -62,18 +130,21 @@ def change_by_site(ds: pd.DataFrame, site: str, cfg: Mapping[str, Any], fcfg: Ma
     sub = ds[ds["site"] == site]
     rows = []
     recs = Records(fcfg)
+    rules = estimability_rules(cfg)
     for outcome in cfg["outcomes"]:
-        r = paired_change(sub, f"{outcome}_bl", f"{outcome}_fu", cfg["alpha"], cfg["wilcoxon_zero_method"],
-                          int(cfg["wilcoxon_tie_decimals"]))
+        r = guard_paired(paired_change(sub, f"{outcome}_bl", f"{outcome}_fu", cfg["alpha"], cfg["wilcoxon_zero_method"],
+                                       int(cfg["wilcoxon_tie_decimals"])), rules)
+        why = r["not_estimable"]
         rows.append({"site": site, "outcome": outcome, **r})
         k = f"change.{site.lower()}.{outcome}"
         d = _decimals(fcfg, outcome)
         label = OUTCOME_LABELS[outcome]
         recs.est_ci(f"{k}.mean", f"{k}.ci", r["mean_change"], r["ci_low"], r["ci_high"], d,
                     f"{site}: mean change in {label}, baseline to 9 months",
-                    f"{site}: 95% CI of the mean change in {label}", signed=True)
-        recs.p(f"{k}.wilcoxon_p", r["wilcoxon_p"], f"{site}: Wilcoxon signed-rank p-value (ties recognised), change in {label}")
-        recs.p(f"{k}.p", r["p_value"], f"{site}: paired t-test p-value, change in {label}")
+                    f"{site}: 95% CI of the mean change in {label}", signed=True, reason=why)
+        recs.p(f"{k}.wilcoxon_p", r["wilcoxon_p"], f"{site}: Wilcoxon signed-rank p-value (ties recognised), change in {label}",
+               why)
+        recs.p(f"{k}.p", r["p_value"], f"{site}: paired t-test p-value, change in {label}", why)
         recs.count(f"{k}.n", r["n"], f"{site}: participants with both scores of {label}")
     table = pd.DataFrame(rows)
     return {"table": table, "records": recs.items}
@@ -91,8 +162,11 @@ def service_use_by_site(ds: pd.DataFrame, site: str, cfg: Mapping[str, Any], fcf
     rows = []
     recs = Records(fcfg)
     kinds = cfg["service_use_kind"]
+    rules = estimability_rules(cfg)
     for svc in cfg["service_use"]:
-        r = count_change(sub, f"{svc}_bl", f"{svc}_fu", "pid", cfg["alpha"], kinds[svc], cfg["service_use_sparse"])
+        r = guard_count(count_change(sub, f"{svc}_bl", f"{svc}_fu", "pid", cfg["alpha"], kinds[svc],
+                                     cfg["service_use_sparse"]), rules)
+        why = r["not_estimable"]
         rows.append({"site": site, "service": svc, **{k: v for k, v in r.items() if not isinstance(v, (list, dict))}})
         k = f"service.{site.lower()}.{svc}"
         label = SERVICE_LABELS[svc]
@@ -100,26 +174,56 @@ def service_use_by_site(ds: pd.DataFrame, site: str, cfg: Mapping[str, Any], fcf
         d = fmt.width_decimals(lo, hi, 0, recs.cfg)
         how = {"gee": "Poisson GEE, bias-reduced SE", "exact": "exact conditional test (sparse events)",
                "signed_rank": "signed-rank test (sparse durations)", "none": "not estimable"}[r["headline"]]
-        recs.add(f"{k}.reduction", r["pct_reduction"], fmt.fmt_pct(r["pct_reduction"], d, recs.cfg),
-                 f"{site}: percentage reduction in {label} (1 - rate ratio)", "%")
-        recs.add(f"{k}.reduction_ci", f"{float(lo)!r} {float(hi)!r}", fmt.fmt_ci(lo, hi, d, recs.cfg),
-                 f"{site}: 95% CI of the percentage reduction in {label} ({how})")
-        recs.p(f"{k}.p", r["p_value"], f"{site}: p-value of the change in {label} ({how})")
-        recs.p(f"{k}.gee_p", r["gee_p_value"], f"{site}: Poisson GEE p-value (bias-reduced SE), {label}")
+        _rate_change_records(recs, k, r, d, f"{site}: percentage reduction in {label} (1 - rate ratio)",
+                             f"{site}: 95% CI of the percentage reduction in {label} ({how})")
+        recs.p(f"{k}.p", r["p_value"], f"{site}: p-value of the change in {label} ({how})", why)
+        recs.p(f"{k}.gee_p", r["gee_p_value"], f"{site}: Poisson GEE p-value (bias-reduced SE), {label}", why)
         if kinds[svc] == "events":
-            recs.p(f"{k}.exact_p", r["exact_p_value"], f"{site}: exact conditional binomial p-value, {label}")
+            recs.p(f"{k}.exact_p", r["exact_p_value"], f"{site}: exact conditional binomial p-value, {label}", why)
         else:
-            recs.p(f"{k}.signed_rank_p", r["signed_rank_p_value"], f"{site}: signed-rank p-value of per-person differences, {label}")
+            recs.p(f"{k}.signed_rank_p", r["signed_rank_p_value"],
+                   f"{site}: signed-rank p-value of per-person differences, {label}", why)
         recs.count(f"{k}.total_pre", r["total_pre"], f"{site}: total {label} in the 9 months before baseline")
         recs.count(f"{k}.total_post", r["total_post"], f"{site}: total {label} in the 9 months to follow-up")
         recs.count(f"{k}.n", r["n_persons"], f"{site}: participants with both service-use reports")
     return {"table": pd.DataFrame(rows), "records": recs.items}
 
 
+def _rate_change_records(recs: Records, k: str, r: Mapping[str, Any], d: int, meaning: str, ci_meaning: str) -> None:
+    """The reduction, its interval, and the same change worded by its direction.
+
+    ``.reduction``/``.reduction_ci`` hold (1 - rate ratio) x 100, signed;
+    ``.direction`` the word ("reduction", "increase", "no change") that a
+    sentence quoting ``.size`` and ``.size_ci`` (the change as a positive
+    percentage in that direction, with its interval) must use.
+    """
+    why = r["not_estimable"]
+    lo, hi, red = r["pct_reduction_ci_low"], r["pct_reduction_ci_high"], r["pct_reduction"]
+    if why:
+        recs.blank(f"{k}.reduction", why, meaning, "%")
+        recs.blank(f"{k}.reduction_ci", why, ci_meaning, first=False)
+        recs.add(f"{k}.direction", "change", "change", "Direction of the change (not estimable)")
+        recs.blank(f"{k}.size", why, "Size of the change in rate (not estimable)", "%")
+        recs.blank(f"{k}.size_ci", why, "CI of the size of the change", first=False)
+        return
+    recs.add(f"{k}.reduction", red, fmt.fmt_pct(red, d, recs.cfg), meaning, "%")
+    recs.add(f"{k}.reduction_ci", f"{float(lo)!r} {float(hi)!r}", fmt.fmt_ci(lo, hi, d, recs.cfg), ci_meaning)
+    shown = fmt.round_half_away(float(red), d)
+    word = "reduction" if shown > 0 else "increase" if shown < 0 else "no change"
+    sign = -1.0 if word == "increase" else 1.0
+    size, s_lo, s_hi = sign * red, min(sign * lo, sign * hi), max(sign * lo, sign * hi)
+    recs.add(f"{k}.direction", word, word, "Direction of the change in rate: reduction, increase or no change")
+    recs.add(f"{k}.size", size, fmt.fmt_pct(size, d, recs.cfg), f"Size of the {word} in rate (percentage)", "%")
+    shown_ci = (fmt.fmt_ci(s_lo, s_hi, d, recs.cfg) if fmt.is_missing(s_lo) or fmt.is_missing(s_hi)
+                else f"{fmt.fmt_pct(s_lo, d, recs.cfg)}{recs.cfg['ci_sep']}{fmt.fmt_pct(s_hi, d, recs.cfg)}")
+    recs.add(f"{k}.size_ci", f"{float(s_lo)!r} {float(s_hi)!r}", shown_ci,
+             f"95% CI of the size of the {word} (percentage)")
+
+
 def _ancova_exposure_row(tidy: pd.DataFrame, exposure: str, outcome: str, analysis: str) -> dict[str, Any]:
     row = tidy[tidy["term"] == exposure].iloc[0]
     return {"outcome": outcome, "analysis": analysis, "exposure": exposure,
-            **{c: row[c] for c in ("estimate", "ci_low", "ci_high", "p_value", "n")}}
+            **{c: row[c] for c in ("estimate", "ci_low", "ci_high", "p_value", "n", "not_estimable")}}
 
 
 def ancova_models(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str, Any]) -> dict[str, Any]:
@@ -133,20 +237,23 @@ def ancova_models(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str, A
     anc = cfg["ancova"]
     tables, infos, sens = [], [], []
     recs = Records(fcfg)
+    rules = estimability_rules(cfg)
     ds_bl = ds.assign(**{f"{anc['exposure']}_bl": baseline_exposure(ds, "med_bl", anc["exposure_level"])})
     for outcome in anc["outcomes"]:
         tidy, info = fit_ancova(
             ds, f"{outcome}_fu", f"{outcome}_bl", anc["exposure"], anc["covariates"], anc["categorical"], cfg["alpha"]
         )
+        tidy = guard_tidy(tidy, info, rules)
         tidy.insert(0, "outcome", outcome)
         tables.append(tidy)
         infos.append({"outcome": outcome, **{k: v for k, v in info.items() if not isinstance(v, (list, dict))}})
         when_main = "at follow-up" if anc["exposure_timepoint"] == "followup" else "at baseline"
         main = _ancova_exposure_row(tidy, anc["exposure"], outcome, f"{when_main} (main analysis)")
         exp_bl = f"{anc['exposure']}_bl"
-        tidy_bl, _ = fit_ancova(
+        tidy_bl, info_bl = fit_ancova(
             ds_bl, f"{outcome}_fu", f"{outcome}_bl", exp_bl, anc["covariates"], anc["categorical"], cfg["alpha"]
         )
+        tidy_bl = guard_tidy(tidy_bl, info_bl, rules)
         sens += [main, _ancova_exposure_row(tidy_bl, exp_bl, outcome, "at baseline (sensitivity analysis)")]
         d = _decimals(fcfg, outcome)
         label = OUTCOME_LABELS[outcome]
@@ -154,11 +261,31 @@ def ancova_models(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str, A
             k = f"{prefix}.{outcome}"
             recs.est_ci(f"{k}.estimate", f"{k}.ci", r["estimate"], r["ci_low"], r["ci_high"], d,
                         f"Adjusted difference in 9-month {label}, choosing to take medication as prescribed ({when})",
-                        f"95% CI of that difference ({label}, medication {when})", signed=True)
-            recs.p(f"{k}.p", r["p_value"], f"ANCOVA p-value, medication choice {when} and {label}")
+                        f"95% CI of that difference ({label}, medication {when})", signed=True,
+                        reason=r["not_estimable"])
+            recs.p(f"{k}.p", r["p_value"], f"ANCOVA p-value, medication choice {when} and {label}", r["not_estimable"])
             recs.count(f"{k}.n", r["n"], f"Participants in the ANCOVA of {label} (medication {when})")
+    _sensitivity_words(recs, sens)
     return {"table": pd.concat(tables, ignore_index=True), "info": pd.DataFrame(infos),
             "sensitivity": pd.DataFrame(sens), "records": recs.items}
+
+
+def _sensitivity_words(recs: Records, sens: Sequence[Mapping[str, Any]]) -> None:
+    """``ancova_bl.comparison``: are the associations with the baseline exposure weaker or stronger?
+
+    Compares the absolute estimates of the sensitivity analysis (exposure at
+    baseline) with the main ones, outcome by outcome: "weaker", "stronger",
+    "weaker for some outcomes and stronger for others", or "not estimable".
+    """
+    pairs = [(sens[i], sens[i + 1]) for i in range(0, len(sens) - 1, 2)]
+    if any(m["not_estimable"] or b["not_estimable"] for m, b in pairs) or not pairs:
+        word = "not estimable"
+    else:
+        weaker = [abs(float(b["estimate"])) < abs(float(m["estimate"])) for m, b in pairs]
+        word = "weaker" if all(weaker) else "stronger" if not any(weaker) else \
+            "weaker for some outcomes and stronger for others"
+    recs.add("ancova_bl.comparison", word, word,
+             "Associations with the exposure at baseline compared with the main analysis (absolute size)")
 
 
 def _rhs(terms: Sequence[str], categorical: Sequence[str] = ("site",)) -> str:
@@ -170,12 +297,15 @@ def satisfaction_model(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[s
     sc = cfg["satisfaction"]
     formula = f"{sc['outcome']} ~ {_rhs([sc['predictor'], *sc['covariates']])}"
     tidy, info = fit_ols(ds, formula, cfg["alpha"])
+    tidy = guard_tidy(tidy, info, estimability_rules(cfg))
     row = tidy[tidy["term"] == sc["predictor"]].iloc[0]
     recs = Records(fcfg)
     d = _decimals(fcfg, "coefficient", 2)
     recs.est_ci("satisfaction.severity.b", "satisfaction.severity.ci", row["estimate"], row["ci_low"], row["ci_high"], d,
-                "Change in satisfaction (item mean) per point of baseline severity", "95% CI of that coefficient")
-    recs.p("satisfaction.severity.p", row["p_value"], "p-value of baseline severity in the satisfaction model")
+                "Change in satisfaction (item mean) per point of baseline severity", "95% CI of that coefficient",
+                reason=row["not_estimable"])
+    recs.p("satisfaction.severity.p", row["p_value"], "p-value of baseline severity in the satisfaction model",
+           row["not_estimable"])
     recs.count("satisfaction.n", info["n"], "Participants in the satisfaction model")
     return {"table": tidy.assign(formula=formula), "records": recs.items}
 
@@ -191,7 +321,13 @@ def engagement_model(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str
     ec = cfg["engagement"]
     formula = f"engaged ~ {_rhs([*ec['predictors'], *ec['covariates']])}"
     tidy, info = fit_logit(ds, formula, cfg["alpha"])
+    tidy = guard_tidy(tidy, info, estimability_rules(cfg), logistic=True)
     sens, _ = fit_logit_sensitivity(ds, formula, cfg["alpha"])
+    why_by_term = dict(zip(tidy["term"], tidy["not_estimable"]))
+    sens = sens.assign(not_estimable=sens["term"].map(why_by_term).fillna(""))
+    for col in ("estimate", "ci_low", "ci_high", "p_value", "odds_ratio", "or_ci_low", "or_ci_high"):
+        if col in sens.columns:
+            sens[col] = sens[col].astype(float).where(sens["not_estimable"] == "")
     recs = Records(fcfg)
     d = _decimals(fcfg, "odds_ratio", 2)
     for pred in ec["predictors"]:
@@ -199,9 +335,16 @@ def engagement_model(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str
         name = pred.removesuffix("_bl")
         label = OUTCOME_LABELS.get(name, name)
         k = f"engagement.{name}"
+        why = row["not_estimable"]
         recs.est_ci(f"{k}.or", f"{k}.ci", row["odds_ratio"], row["or_ci_low"], row["or_ci_high"], d,
-                    f"Odds ratio of staying engaged per point of baseline {label}", "95% CI of that odds ratio (Wald)")
-        recs.p(f"{k}.p", row["p_value"], f"p-value of baseline {label} in the engagement model (Wald)")
+                    f"Odds ratio of staying engaged per point of baseline {label}", "95% CI of that odds ratio (Wald)",
+                    reason=why)
+        recs.p(f"{k}.p", row["p_value"], f"p-value of baseline {label} in the engagement model (Wald)", why)
+        if why:
+            for suffix, first in (("ci_profile", False), ("p_lr", False), ("or_firth", True), ("ci_firth", False),
+                                  ("p_firth", False)):
+                recs.blank(f"{k}.{suffix}", why, f"Sensitivity analysis of baseline {label} (not estimable)", first=first)
+            continue
         prof = sens[(sens["term"] == pred) & (sens["method"] == "profile")].iloc[0]
         firth = sens[(sens["term"] == pred) & (sens["method"] == "firth")].iloc[0]
         recs.ci(f"{k}.ci_profile", prof["or_ci_low"], prof["or_ci_high"],
@@ -276,4 +419,6 @@ def significance_summary(change_tables: Sequence[pd.DataFrame], alpha: float, fc
     recs.count("change.n_tests", s["n_tests"], "Pre-post comparisons made (sites x outcomes)")
     recs.count("change.n_significant", s["n_significant"], "Pre-post comparisons significant at alpha")
     recs.count("change.n_not_significant", s["n_tests"] - s["n_significant"], "Pre-post comparisons not significant")
+    verb = "was" if s["n_significant"] == 1 else "were"
+    recs.add("change.n_significant_verb", verb, verb, "Verb agreeing with the number of significant comparisons")
     return recs.items

@@ -12,7 +12,9 @@ Keys:
 * ``config.*``: analysis choices (``config/config.yaml``) and the scoring
   rules of the instruments (``config/measures.yaml``), e.g.
   ``config.scoring.min_answered_pct`` or ``config.measures.empowerment.range``;
-* ``assumption.sim.*``: parameters of the simulator (``config/simulation.yaml``).
+* ``assumption.sim.*``: parameters of the simulator (``config/simulation.yaml``);
+* ``model.*``: the model specification in words (terms, covariates, link,
+  interval method; :func:`model_records`).
 
 Most records are read straight from the files through :data:`CONFIG_NUMBERS`,
 a table of (key, path, kind, unit, meaning). A ``*`` in a path runs over the
@@ -33,6 +35,7 @@ import numbers
 from decimal import Decimal
 from typing import Any, Iterator, Mapping
 
+from selfcare.analysis.specification import join_words, model_specification, term_label, terms_in_words
 from selfcare.report import formatting as fmt
 from selfcare.report.registry import make_record
 from selfcare.scoring.measures import check_measures, scale_table
@@ -368,6 +371,33 @@ def _derived_config(config: Mapping[str, Any], fcfg: Mapping[str, Any] | None) -
     return records
 
 
+def model_records(analysis: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The model specification as records (``model.<name>.*``), words from the configuration.
+
+    ``terms`` (the right-hand side in words), ``adjustment`` (the ANCOVA's
+    baseline score and covariates), ``covariates`` (value: the raw names,
+    space-separated; display: in words, or "no further covariates"),
+    ``link`` and ``ci`` (the interval method).
+    """
+    records = []
+    for name, spec in model_specification(analysis).items():
+        base = f"model.{name}"
+        covs = [term_label(c) for c in spec["covariates"]]
+        records += [
+            make_record(f"{base}.terms", " ".join(spec["terms"]), terms_in_words(spec),
+                        f"Terms of the {name} model (model specification)"),
+            make_record(f"{base}.covariates", " ".join(spec["covariates"]) or "none",
+                        join_words(covs, "no further covariates"), f"Covariates of the {name} model"),
+            make_record(f"{base}.link", spec["link"], spec["link"], f"Link function of the {name} model"),
+            make_record(f"{base}.ci", spec["ci"], spec["ci"], f"Interval method of the {name} model"),
+        ]
+        if name == "ancova":
+            records.append(make_record(f"{base}.adjustment", " ".join(["baseline", *spec["covariates"]]),
+                                       join_words(["the baseline score", *covs]),
+                                       "What the ANCOVA adjusts for besides the exposure"))
+    return records
+
+
 def config_records(
     config: Mapping[str, Any], measures: Mapping[str, Any], simulation: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
@@ -400,6 +430,7 @@ def config_records(
         *table_records(documents, fcfg),
         *_derived_measures(measures, fcfg),
         *_derived_config(config, fcfg),
+        *model_records(config["analysis"]),
     ]
     seen: set[str] = set()
     for r in records:

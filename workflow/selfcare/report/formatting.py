@@ -595,6 +595,12 @@ def width_decimals(lo: Any, hi: Any, decimals: int, cfg: Mapping[str, Any] | Non
     return max(int(decimals), digits - 1 - int(width.adjusted()))
 
 
+def _level_decimals(level: Any) -> int:
+    """Decimals that show a confidence level exactly as a percentage (0.95 -> 0, 0.995 -> 1)."""
+    exp = _to_decimal(level).scaleb(2).normalize().as_tuple().exponent
+    return max(0, -int(exp)) if isinstance(exp, int) else 0
+
+
 def fmt_est_ci(
     est: Any,
     lo: Any,
@@ -633,7 +639,7 @@ def fmt_est_ci(
     label = (
         ""
         if level is None
-        else f"{fmt_pct(_to_decimal(level).scaleb(2).normalize(), 0, c)} CI "
+        else f"{fmt_pct(_to_decimal(level).scaleb(2).normalize(), _level_decimals(level), c)} CI "
     )
     return f"{head} ({label}{fmt_ci(lo, hi, decimals, c)})"
 

@@ -30,6 +30,7 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from selfcare.report.claims import check_claims
 from selfcare.report.markdown import (
     _ATTRIBUTES,
     _ATX,
@@ -543,7 +544,9 @@ def run_trace_check(
 ) -> pd.DataFrame:
     """The whole trace check of a rendered manuscript.
 
-    (a) every var key is known; (b) no hand-typed digit in the checked
+    (a) every var key is known; the claims check
+    (:func:`selfcare.report.claims.check_claims`) finds no sentence whose words
+    contradict its numbers or the model specification; (b) no hand-typed digit in the checked
     sections (:data:`CHECKED_SECTIONS`); (c) every value the document quotes
     appears, as a whole token, in the HTML and in the PDF text; (d) the trace
     table of the executive summary.
@@ -575,6 +578,8 @@ def run_trace_check(
         The first check that fails, naming key, line and sentence.
     """
     check_var_keys(qmd_text, set(records_by_key), qmd_name)
+    vocabulary = ["site"] + sorted({k.split(".")[1] for k in records_by_key if re.fullmatch(r"table1\.[a-z_]+\.statistic", k)})
+    check_claims(source_text, records_by_key, vocabulary)
     for heading, allow in CHECKED_SECTIONS.items():
         section, first = extract_section(source_text, heading)
         check_no_hand_typed_digits(section, first, qmd_name, allow)

@@ -4,11 +4,13 @@ numbers changed since the accepted version.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
 from selfcare.report import formatting as F
+from selfcare.report.claims import check_caption_terms
 from selfcare.report.changes import changed_cells, changed_figures, table_snapshot
 from selfcare.report.tables.markdown import md_escape, pipe_table
 from selfcare.report.tables.provenance import (
@@ -30,12 +32,44 @@ from selfcare.report.tables.quantitative import (
 
 #: Tables whose caption is prose in manuscript/tables.yaml (the others are
 #: built from data or are appendices of the workflow itself).
-CAPTIONED = ("table1", "flow", "change", "service_use", "models", "sensitivity", "reliability", "qual_counts", "quotes")
+CAPTIONED = ("table1", "flow", "change", "service_use", "models", "sensitivity", "reliability", "qual_counts", "quotes",
+             "reproduction", "table1_check")
 
 __all__ = [
     "build_all",
     "build_with_changes",
+    "fill_caption",
 ]
+
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)\}")
+
+
+def fill_caption(name: str, caption: str, records_by_key: Mapping[str, Mapping[str, Any]]) -> str:
+    """A caption with its ``{registry.key}`` placeholders replaced by the records' displays.
+
+    Before filling, the caption's hand-typed words are checked against the
+    model specification (:func:`selfcare.report.claims.check_caption_terms`):
+    a caption that names a covariate its model lacks fails the build.
+
+    Raises
+    ------
+    ValueError
+        If a placeholder names no record (the message names table and key).
+    ClaimError
+        If the caption names a term missing from its model.
+    """
+    covariates = {k.split(".")[1]: str(r["value"]).split() for k, r in records_by_key.items()
+                  if re.fullmatch(r"model\.[a-z_]+\.covariates", k)}
+    vocabulary = ["site"] + sorted({k.split(".")[1] for k in records_by_key
+                                    if re.fullmatch(r"table1\.[a-z_]+\.statistic", k)})
+    check_caption_terms(name, caption, covariates, vocabulary)
+
+    def display(m: re.Match[str]) -> str:
+        if m.group(1) not in records_by_key:
+            raise ValueError(f"manuscript/tables.yaml, table {name!r}: no number record {m.group(1)!r}")
+        return str(records_by_key[m.group(1)]["display"])
+
+    return _PLACEHOLDER.sub(display, caption)
 
 # --------------------------------------------------------------------------
 # everything at once
@@ -147,7 +181,7 @@ def _result_tables(
     names = F.outcome_names(measures) if measures else None
     alpha = (config.get("analysis") or {}).get("alpha")
     lvl = {"level": F.confidence_pct(alpha, fcfg)} if alpha is not None else {}
-    cap = {name: entry["caption"] for name, entry in (captions or {}).items()}
+    cap = {name: fill_caption(name, entry["caption"], records_by_key) for name, entry in (captions or {}).items()}
     missing = sorted(set(CAPTIONED) - set(cap))
     if missing:
         raise ValueError(f"manuscript/tables.yaml: no caption for table(s) {', '.join(missing)}")
@@ -167,8 +201,9 @@ def _result_tables(
         "qual_counts": qual_counts_md(results["code_counts"], framework, fcfg, caption=cap["qual_counts"]),
         "quotes": quotes_md(results["quotes"], framework, caption=cap["quotes"]),
         "survey": survey_md(results["survey_response"], results["survey_binary"], results["survey_likert"], fcfg, **lvl),
-        "reproduction": reproduction_md(published, records_by_key, results["table1_check"], fcfg),
-        "table1_check": table1_check_md(results["table1_check"], fcfg),
+        "reproduction": reproduction_md(published, records_by_key, results["table1_check"], fcfg,
+                                        float(records_by_key.get("config.alpha", {}).get("value", 0.05)), caption=cap["reproduction"]),
+        "table1_check": table1_check_md(results["table1_check"], fcfg, caption=cap["table1_check"]),
         "provenance": provenance_md(manifest),
         "figures_provenance": figures_provenance_md(figs),
     }

@@ -13,6 +13,7 @@ import pandas as pd
 
 from selfcare.report import formatting as F
 from selfcare.report.registry import make_record
+from selfcare.report.reproduction import finding_verdict
 from selfcare.report.tables.markdown import (
     _FLOAT,
     TABLE1_VARIABLE_LABELS,
@@ -247,9 +248,10 @@ def printed_precision_check(
 
 
 def _summary_row(item: Mapping[str, Any], records_by_key: Mapping[str, Mapping[str, Any]],
-                 cfg: Mapping[str, Any]) -> dict[str, str]:
+                 cfg: Mapping[str, Any], alpha: float) -> dict[str, str]:
     """One row of the reproduction table for an executive-summary item."""
     shown = published_displays(item, cfg)
+    level = str(records_by_key.get("config.confidence_pct", {}).get("display", "95%"))
     pub_parts = []
     if "value" in shown:
         pub_parts.append(shown["value"] + (f" (95% CI {shown['ci']})" if "ci" in shown else ""))
@@ -261,23 +263,21 @@ def _summary_row(item: Mapping[str, Any], records_by_key: Mapping[str, Mapping[s
     p_value = None
     if item.get("ci_key"):
         ci = _record(records_by_key, item["ci_key"], f"ci_key of {item['key']}")
-        rep += f" (95% CI {ci['display']})"
+        rep += f" ({level} CI {ci['display']})"
         interval = parse_interval(ci.get("value"))
     if item.get("p_key"):
         p = _record(records_by_key, item["p_key"], f"p_key of {item['key']}")
         rep += f", {_p_phrase(p.get('value'), str(p['display']), cfg)}"
         p_value = p.get("value")
     same, differing = printed_precision_check(item, est.get("value"), interval, p_value)
+    verdict = finding_verdict(item, records_by_key, alpha)
     notes = []
     if item.get("value") is None:
-        inside = "n.a."
         notes.append("only a p-value was published")
     elif interval is None:
-        inside = "n.a."
         notes.append("no reproduced interval")
-    else:
-        v = float(item["value"])
-        inside = "yes" if interval[0] <= v <= interval[1] else "no"
+    if verdict["failed"]:
+        notes.append("; ".join(verdict["failed"]))
     if differing:
         notes.append("differs at the printed precision: " + ", ".join(differing))
     if item.get("note"):
@@ -287,7 +287,10 @@ def _summary_row(item: Mapping[str, Any], records_by_key: Mapping[str, Mapping[s
         "Published": "; ".join(pub_parts) if pub_parts else cfg["missing"],
         "Reproduced (synthetic data)": rep,
         "Same at printed precision?": same,
-        "Published value inside reproduced 95% CI?": inside,
+        "Published value inside reproduced CI?": verdict["interval"],
+        "Significance agrees?": verdict["significance"],
+        "Direction agrees?": verdict["direction"],
+        "Verdict": verdict["verdict"],
         "Note": "; ".join(notes),
     }
 
@@ -309,13 +312,18 @@ def _table1_rows(published: Mapping[str, Any], table1_check_df: pd.DataFrame, cf
         if not _missing(r.get("computed_p")):
             rep += f", {F.fmt_p(float(r['computed_p']), cfg)}"
         note = "" if _missing(r.get("verdict")) else str(r["verdict"])
+        overall = ("reproduced" if note == "reproduced" else "partly" if note.startswith("reproduced")
+                   else "not reproduced")
         rows.append(
             {
                 "Finding": f"Baseline table: {_lower_first(TABLE1_VARIABLE_LABELS.get(key, _humanise(key)))}",
                 "Published": pub,
                 "Reproduced (synthetic data)": rep,
                 "Same at printed precision?": "yes" if str(r.get("verdict")) == "reproduced" else "no",
-                "Published value inside reproduced 95% CI?": "n.a.",
+                "Published value inside reproduced CI?": "n.a.",
+                "Significance agrees?": "n.a.",
+                "Direction agrees?": "n.a.",
+                "Verdict": overall,
                 "Note": note,
             }
         )
@@ -327,6 +335,9 @@ def reproduction_md(
     records_by_key: Mapping[str, Mapping[str, Any]],
     table1_check_df: pd.DataFrame | None,
     fcfg: Mapping[str, Any] | None,
+    alpha: float = 0.05,
+    *,
+    caption: str,
 ) -> str:
     """Each published number beside its reproduction on the synthetic data.
 
@@ -343,14 +354,20 @@ def reproduction_md(
         (statistic against statistic; no interval).
     fcfg : mapping or None
         Formatting configuration.
+    alpha : float, default 0.05
+        The configured significance level (the significance criterion).
+    caption : str
+        The table's caption, from ``manuscript/tables.yaml``.
 
     Returns
     -------
     str
         Pipe table: finding, published value (with interval and p),
-        reproduced value (with interval and p), whether the published value
-        lies inside the reproduced 95% CI (``yes``/``no``; ``n.a.`` when no
-        value was published or no interval was reproduced) and a note.
+        reproduced value (with interval and p), whether they are equal at
+        the printed precision, the three criteria of
+        :func:`selfcare.report.reproduction.finding_verdict` (published value
+        inside the reproduced CI, significance agrees, direction agrees:
+        ``yes``/``no``/``n.a.``), the overall verdict and a note.
 
     Raises
     ------
@@ -358,23 +375,16 @@ def reproduction_md(
         If a record named by ``config/published.yaml`` is missing.
     """
     cfg = _cfg(fcfg)
-    rows = [_summary_row(item, records_by_key, cfg) for item in published.get("summary", []) or []]
+    rows = [_summary_row(item, records_by_key, cfg, alpha) for item in published.get("summary", []) or []]
     if table1_check_df is not None and len(table1_check_df):
         rows += _table1_rows(published, table1_check_df, cfg)
-    caption = (
-        "Reproduction check: each number of the published executive summary (Gillard et al. 2010) "
-        "and each test statistic of the published baseline table (Gillard et al. 2012) beside the "
-        "value reproduced by this workflow on the synthetic data. The fourth column asks whether the "
-        "reproduced estimate, interval and p-value, rounded to the decimals the publication printed, equal "
-        "the published ones; the fifth whether the published value lies inside the reproduced 95% "
-        "confidence interval."
-    )
     columns = ["Finding", "Published", "Reproduced (synthetic data)", "Same at printed precision?",
-               "Published value inside reproduced 95% CI?", "Note"]
-    return pipe_table(pd.DataFrame(rows, columns=columns), caption, "reproduction", widths=[2.6, 2.2, 2.8, 1.1, 1.1, 2.4])
+               "Published value inside reproduced CI?", "Significance agrees?", "Direction agrees?", "Verdict", "Note"]
+    return pipe_table(pd.DataFrame(rows, columns=columns), caption, "reproduction",
+                      widths=[2.2, 1.9, 2.4, 0.9, 0.9, 0.9, 0.9, 1.1, 2.2])
 
 
-def table1_check_md(check_df: pd.DataFrame, fcfg: Mapping[str, Any] | None) -> str:
+def table1_check_md(check_df: pd.DataFrame, fcfg: Mapping[str, Any] | None, *, caption: str) -> str:
     """Statcheck-style check of the published Table 1 statistics.
 
     Parameters
@@ -383,6 +393,8 @@ def table1_check_md(check_df: pd.DataFrame, fcfg: Mapping[str, Any] | None) -> s
         ``results/analysis/table1_published_check.csv``.
     fcfg : mapping or None
         Formatting configuration.
+    caption : str
+        The table's caption, from ``manuscript/tables.yaml``.
     """
     cfg = _cfg(fcfg)
     rows = []
@@ -408,11 +420,6 @@ def table1_check_md(check_df: pd.DataFrame, fcfg: Mapping[str, Any] | None) -> s
                 "Verdict": verdict,
             }
         )
-    caption = (
-        "Check of the test statistics printed in the published baseline table (Gillard et al. 2012): "
-        "each statistic recomputed from the synthetic data (which reproduce the published counts) "
-        "and, where the table gives yes/no counts, from those counts alone."
-    )
     columns = ["Variable", "Published", "Recomputed", "From printed counts", "Same to printed decimals?",
                "Published p", "Recomputed p", "p agrees?", "Verdict"]
     return pipe_table(pd.DataFrame(rows, columns=columns), caption, "table1_check",

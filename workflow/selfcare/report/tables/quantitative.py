@@ -46,6 +46,35 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------
+# not estimable
+# --------------------------------------------------------------------------
+
+
+def _why(r: Mapping[str, Any]) -> str:
+    """The reason a result row failed its estimability check, or ""."""
+    v = r.get("not_estimable")
+    return "" if _missing(v) else str(v)
+
+
+def _est_cell(r: Mapping[str, Any], text: str) -> str:
+    """``text``, or "not estimable (reason)" when the row failed its check."""
+    why = _why(r)
+    return f"not estimable ({why})" if why else text
+
+
+def _note(r: Mapping[str, Any]) -> str:
+    """The row's note; a missing interval or p is always explained."""
+    parts = [] if _missing(r.get("note")) else [str(r["note"])]
+    if _why(r):
+        parts.insert(0, f"not estimable: {_why(r)}; no interval or p-value reported")
+    return "; ".join(parts)
+
+
+def _has_notes(df: pd.DataFrame) -> bool:
+    return any(_note(r) for _, r in df.iterrows())
+
+
+# --------------------------------------------------------------------------
 # Table 1
 # --------------------------------------------------------------------------
 
@@ -187,7 +216,7 @@ def change_md(
     cfg = _cfg(fcfg)
     dec = dict(decimals or {})
     sites = _site_order(change_df["site"])
-    has_note = "note" in change_df.columns and any(not _missing(v) for v in change_df["note"])
+    has_note = _has_notes(change_df)
     rows = []
     for s in sites:
         part = change_df[change_df["site"].astype(str) == s]
@@ -199,15 +228,15 @@ def change_md(
                 "n": F.fmt_int(r["n"], cfg),
                 "Baseline mean": F.fmt_num(_float(r["mean_pre"]), d, cfg),
                 "Follow-up mean": F.fmt_num(_float(r["mean_post"]), d, cfg),
-                f"Mean change ({level} CI)": F.fmt_est_ci(
+                f"Mean change ({level} CI)": _est_cell(r, F.fmt_est_ci(
                     _float(r["mean_change"]), _float(r["ci_low"]), _float(r["ci_high"]), d, cfg, level=None, signed=True
-                ),
+                )),
                 "p (paired t)": _p_text(r["p_value"], cfg),
                 "p (Wilcoxon)": _p_text(r.get("wilcoxon_p"), cfg),
                 "Cohen's dz": F.fmt_num(_float(r.get("cohen_dz")), 2, cfg),
             }
             if has_note:
-                row["Note"] = "" if _missing(r.get("note")) else str(r["note"])
+                row["Note"] = _note(r)
             rows.append(row)
     columns = ["Site", "Outcome", "n", "Baseline mean", "Follow-up mean", f"Mean change ({level} CI)",
                "p (paired t)", "p (Wilcoxon)", "Cohen's dz"] + (["Note"] if has_note else [])
@@ -259,7 +288,7 @@ def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None, *, caption: str,
     cfg = _cfg(fcfg)
     df = _concat(frames)
     sites = _site_order(df["site"])
-    has_note = "note" in df.columns and any(not _missing(v) for v in df["note"])
+    has_note = _has_notes(df)
     rows = []
     for s in sites:
         for _, r in df[df["site"].astype(str) == s].iterrows():
@@ -270,19 +299,19 @@ def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None, *, caption: str,
                 "n": F.fmt_int(r["n_persons"], cfg),
                 "Total before": F.fmt_int(r["total_pre"], cfg),
                 "Total after": F.fmt_int(r["total_post"], cfg),
-                f"Rate ratio ({level} CI)": F.fmt_est_ci(
+                f"Rate ratio ({level} CI)": _est_cell(r, F.fmt_est_ci(
                     _float(r["rate_ratio"]), _float(r["rr_ci_low"]), _float(r["rr_ci_high"]), 2, cfg, level=None
-                ),
-                f"Reduction, % ({level} CI)": F.fmt_est_ci(
+                )),
+                f"Reduction, % ({level} CI)": _est_cell(r, F.fmt_est_ci(
                     _float(r["pct_reduction"]), _float(r["pct_reduction_ci_low"]),
                     _float(r["pct_reduction_ci_high"]), 0, cfg, level=None,
-                ),
+                )),
                 "Method": _HEADLINE_LABEL.get(str(r.get("headline", "gee")), str(r.get("headline"))),
                 "p": _p_text(r["p_value"], cfg),
                 "Second p": "" if _missing(p2) else f"{_p_text(p2, cfg)} ({p2_name})",
             }
             if has_note:
-                row["Note"] = "" if _missing(r.get("note")) else str(r["note"])
+                row["Note"] = _note(r)
             rows.append(row)
     columns = ["Site", "Service", "n", "Total before", "Total after", f"Rate ratio ({level} CI)",
                f"Reduction, % ({level} CI)", "Method", "p", "Second p"] + (["Note"] if has_note else [])
@@ -359,9 +388,11 @@ def models_md(
                     "Model": model,
                     "Term": _term_label(term, exposure_label, outcome_labels),
                     "Scale": scale,
-                    f"Estimate ({level} CI)": F.fmt_est_ci(_float(r[est]), _float(r[lo]), _float(r[hi]), dec, cfg, level=None),
+                    f"Estimate ({level} CI)": _est_cell(
+                        r, F.fmt_est_ci(_float(r[est]), _float(r[lo]), _float(r[hi]), dec, cfg, level=None)),
                     "p": _p_text(r["p_value"], cfg),
                     "n": F.fmt_int(r["n"], cfg) if "n" in frame.columns else "",
+                    "Note": _note({"not_estimable": r.get("not_estimable")}),
                 }
             )
             model = ""  # name the model on its first row only
@@ -373,8 +404,10 @@ def models_md(
     add(f"Linear: {_outcome('satisfaction', outcome_labels).lower()}", satisfaction, "estimate", "ci_low", "ci_high", 3,
         "coefficient")
     add("Logistic: staying engaged", engagement, "odds_ratio", "or_ci_low", "or_ci_high", 2, "odds ratio")
-    df = pd.DataFrame(rows, columns=["Model", "Term", "Scale", f"Estimate ({level} CI)", "p", "n"])
-    return pipe_table(df, caption, "models", widths=[2.6, 3, 1.2, 2.2, 0.8, 0.6])
+    df = pd.DataFrame(rows, columns=["Model", "Term", "Scale", f"Estimate ({level} CI)", "p", "n", "Note"])
+    if not any(df["Note"]):
+        return pipe_table(df.drop(columns="Note"), caption, "models", widths=[2.6, 3, 1.2, 2.2, 0.8, 0.6])
+    return pipe_table(df, caption, "models", widths=[2.4, 2.6, 1.1, 2, 0.8, 0.6, 2])
 
 
 # --------------------------------------------------------------------------
@@ -410,8 +443,8 @@ def sensitivity_md(
         rows.append({
             "Model": f"ANCOVA: {label.lower()} at nine months",
             "Analysis": f"Medication choice {str(r['analysis'])}",
-            f"Estimate ({level} CI)": F.fmt_est_ci(_float(r["estimate"]), _float(r["ci_low"]), _float(r["ci_high"]),
-                                              2, cfg, level=None, signed=True),
+            f"Estimate ({level} CI)": _est_cell(r, F.fmt_est_ci(_float(r["estimate"]), _float(r["ci_low"]),
+                                                               _float(r["ci_high"]), 2, cfg, level=None, signed=True)),
             "p": _p_text(r["p_value"], cfg),
             "n": F.fmt_int(r["n"], cfg),
         })
@@ -423,8 +456,8 @@ def sensitivity_md(
             rows.append({
                 "Model": name,
                 "Analysis": str(r["method_label"]) + (" (headline)" if str(r["method"]) == "wald" else ""),
-                f"Estimate ({level} CI)": F.fmt_est_ci(_float(r["odds_ratio"]), _float(r["or_ci_low"]),
-                                                  _float(r["or_ci_high"]), 2, cfg, level=None),
+                f"Estimate ({level} CI)": _est_cell(r, F.fmt_est_ci(_float(r["odds_ratio"]), _float(r["or_ci_low"]),
+                                                                   _float(r["or_ci_high"]), 2, cfg, level=None)),
                 "p": _p_text(r["p_value"], cfg),
                 "n": F.fmt_int(r["n"], cfg),
             })
