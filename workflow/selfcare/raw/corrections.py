@@ -72,7 +72,11 @@ def _locate(
     keys = primary_keys.get(name, [])
     if not keys:
         return problem("correction_record", f"{name}.csv has no primary key to locate the record", "record_id")
-    hit = out[name][keys].astype(str).agg("|".join, axis=1) == str(c["record_id"])
+    # column-wise: the joined key of every row, without a Python call per row
+    joined = out[name][keys[0]].astype(str)
+    for k in keys[1:]:
+        joined = joined + "|" + out[name][k].astype(str)
+    hit = joined == str(c["record_id"])
     if hit.sum() != 1:
         which = "no" if hit.sum() == 0 else "more than one"
         return problem("correction_record", f"{which} record of {name}.csv has that record_id", "record_id")

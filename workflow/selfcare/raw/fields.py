@@ -32,6 +32,13 @@ def arrow(series: pd.Series) -> pa.ChunkedArray:
     return arr if arr.type == pa.string() else pc.cast(arr, pa.string())
 
 
+def isin(series: pd.Series, values: list[pd.Series]) -> np.ndarray:
+    """Which cells hold one of ``values`` (Arrow hash lookup; missing is False)."""
+    known = [arrow(v.dropna()) for v in values]
+    value_set = pa.concat_arrays([c for k in known for c in k.chunks]) if known else pa.array([], pa.string())
+    return mask(pc.is_in(arrow(series), value_set=value_set.cast(pa.string())))
+
+
 def mask(values: Any) -> np.ndarray:
     """Boolean numpy mask from an Arrow boolean array (nulls as False)."""
     return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
@@ -159,5 +166,5 @@ def check_foreign_keys(t: Table, tables: Mapping[str, Table]) -> None:
         if col not in t.frame.columns:
             continue
         values = t.frame[col]
-        ok = values.isin(pd.concat(known) if known else []).to_numpy()
+        ok = isin(values, known)
         t.problems += [p for _, _, p in _emit(t, col, "foreign_key", values.notna().to_numpy() & ~ok)]
