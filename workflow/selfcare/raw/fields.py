@@ -91,10 +91,15 @@ def _value_checks(t: Table, f: Mapping[str, Any], arr: pa.ChunkedArray, counts: 
     left = present.copy()  # cells not yet failed
     num = None
     if typ in ("integer", "number"):
-        ok = mask(pc.match_substring_regex(arr, _INTEGER if typ == "integer" else _NUMBER))
+        digits = mask(pc.ascii_is_decimal(arr))  # fast path: plain digits need no regular expression
+        if (digits | ~present).all():
+            ok = digits
+            num = np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        else:
+            ok = mask(pc.match_substring_regex(arr, _INTEGER if typ == "integer" else _NUMBER))
+            num = to_number(arr)
         found += _emit(t, col, f"type_{typ}", left & ~ok)
         left &= ok
-        num = to_number(arr)
     elif typ == "date":
         ok = parse_dates(t.frame[col]).notna().to_numpy()
         found += _emit(t, col, "type_date", left & ~ok)
