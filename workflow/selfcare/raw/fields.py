@@ -35,7 +35,8 @@ def arrow(series: pd.Series) -> pa.ChunkedArray:
 def isin(series: pd.Series, values: list[pd.Series]) -> np.ndarray:
     """Which cells hold one of ``values`` (Arrow hash lookup; missing is False)."""
     known = [arrow(v.dropna()) for v in values]
-    value_set = pa.concat_arrays([c for k in known for c in k.chunks]) if known else pa.array([], pa.string())
+    chunks = [c.cast(pa.string()) for k in known for c in k.chunks]
+    value_set = pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
     return mask(pc.is_in(arrow(series), value_set=value_set.cast(pa.string())))
 
 
