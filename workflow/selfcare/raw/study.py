@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from selfcare.raw.fields import arrow, isin, parse_dates, to_number
+from selfcare.raw.fields import arrow, isin, to_number
 from selfcare.raw.problems import Problem
 from selfcare.raw.tables import Table
 
@@ -34,7 +34,7 @@ def _at(t: Table, bad: Any, col: str, check: str, detail: str = "") -> list[Prob
 def _dates(t: Table, col: str) -> pd.Series:
     if col not in t.frame.columns:
         return pd.Series(pd.NaT, index=t.frame.index, dtype="datetime64[s]")
-    return parse_dates(t.frame[col])
+    return t.dates(col)
 
 
 def _by_id(reg: Table, values: pd.Series, ids: pd.Series) -> pd.Series:

@@ -39,6 +39,15 @@ class Table:
     schema: Mapping[str, Any]
     lines: np.ndarray | None = None  # physical line of each row, when not consecutive
     problems: list[Problem] = field(default_factory=list)
+    parsed: dict[str, pd.Series] = field(default_factory=dict)  # date columns parsed once
+
+    def dates(self, col: str) -> pd.Series:
+        """A date column as ``datetime64`` (NaT where not a valid ISO date), parsed once."""
+        from selfcare.raw.fields import parse_dates
+
+        if col not in self.parsed:
+            self.parsed[col] = parse_dates(self.frame[col])
+        return self.parsed[col]
 
     def line(self, idx: int) -> int:
         """Physical (1-based) line number of data row ``idx``."""
