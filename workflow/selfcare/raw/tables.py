@@ -146,7 +146,9 @@ def parse_body(body: str, header: list[str]) -> pa.Table:
     names = [f"c{i}" for i in range(len(header))]  # repeated header names are reported later
     return pacsv.read_csv(
         pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
+        # threads pay off on large files only (their start-up costs more than a small file takes)
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22,
+                                       use_threads=len(data) > (1 << 22)),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=True,
