@@ -122,7 +122,9 @@ def apply_corrections(
         held value that differs from ``old_value``, or no ``old_value``
         column at all); nothing is applied then.
     """
-    out = {k: v.copy() for k, v in tables.items()}
+    # shallow copies: under pandas' copy-on-write a corrected column is copied
+    # when written, so the inputs stay unmodified without copying every table
+    out = {k: v.copy(deep=False) for k, v in tables.items()}
     trail: list[dict[str, Any]] = []
     problems: list[CorrectionProblem] = []
     if "old_value" not in corrections.columns:

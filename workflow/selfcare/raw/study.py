@@ -11,7 +11,6 @@ skipped here, so nothing cascades.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Mapping
 
 import numpy as np
