@@ -72,7 +72,11 @@ def _locate(
     keys = primary_keys.get(name, [])
     if not keys:
         return problem("correction_record", f"{name}.csv has no primary key to locate the record", "record_id")
-    hit = out[name][keys].astype(str).agg("|".join, axis=1) == str(c["record_id"])
+    # column-wise: the joined key of every row, without a Python call per row
+    joined = out[name][keys[0]].astype(str)
+    for k in keys[1:]:
+        joined = joined + "|" + out[name][k].astype(str)
+    hit = joined == str(c["record_id"])
     if hit.sum() != 1:
         which = "no" if hit.sum() == 0 else "more than one"
         return problem("correction_record", f"{which} record of {name}.csv has that record_id", "record_id")
@@ -118,7 +122,9 @@ def apply_corrections(
         held value that differs from ``old_value``, or no ``old_value``
         column at all); nothing is applied then.
     """
-    out = {k: v.copy() for k, v in tables.items()}
+    # shallow copies: under pandas' copy-on-write a corrected column is copied
+    # when written, so the inputs stay unmodified without copying every table
+    out = {k: v.copy(deep=False) for k, v in tables.items()}
     trail: list[dict[str, Any]] = []
     problems: list[CorrectionProblem] = []
     if "old_value" not in corrections.columns:
