@@ -306,7 +306,7 @@ class NameMatcher:
         common = lex.is_word(key)
         capital = word[0].isupper()
         if expected:
-            return NAME if capital or not common else None
+            return NAME if capital or not common or key in lex.first else None
         if key in CALENDAR_WORDS:
             return None
         if key in self.variants:
@@ -315,8 +315,8 @@ class NameMatcher:
             return UNCERTAIN if capital else None
         if not common and self._near_part(key):
             return NAME
-        if word.isupper() and len(key) <= 5 and key not in lex.first:
-            return None  # an acronym: NHS, GP, CMHT
+        if word.isupper() and len(key) <= 5 and (common or key not in lex.first):
+            return None  # an acronym: NHS, GP, CMHT, SO
         if capital:
             if not common:
                 return NAME if lex.is_name(key) else UNCERTAIN
