@@ -119,3 +119,22 @@ def test_evaluation_set_reaches_the_targets(lex):
         target = 0.99 if "name" in kind or kind == "variant" else 1.0
         assert row["recall_with_review"] >= target, kind
     assert report["precision_overall"] >= 0.95
+
+
+def test_shipped_evaluation_set_is_the_seeded_one(repo_root):
+    from selfcare.core import io
+
+    shipped = io.read_json(repo_root / "resources" / "evaluation" / "deid_evaluation.json")
+    assert shipped == evaluation_set()
+    spans = [s for p in shipped["passages"] for s in p["spans"]]
+    assert len(spans) >= 1000
+    for p in shipped["passages"]:
+        for s in p["spans"]:
+            assert p["text"][s["start"]: s["end"]].strip() == p["text"][s["start"]: s["end"]]
+
+
+def test_frequent_first_names_and_rare_census_words(lex, matcher):
+    assert scrub_text("She was with Beverly.", matcher).text == "She was with [NAME]."
+    assert scrub_text("Numbers go up and down.", matcher).text == "Numbers go up and down."
+    assert scrub_text("i went round to kevin's after.", matcher).text == "i went round to [NAME]'s after."
+    assert scrub_text("we hang out", matcher).text == "we hang out"

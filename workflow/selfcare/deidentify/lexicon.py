@@ -164,6 +164,9 @@ class Lexicon:
         included: a lower-case word found there is never taken for a name.
     nicknames : mapping of str to frozenset of str
         Lower-case name -> related diminutives and full forms.
+    frequency : mapping of str to float
+        First name -> share of people bearing it (per cent, the larger of
+        the male and female figures); 0 when not known.
     """
 
     first: frozenset[str] = field(repr=False)
@@ -171,6 +174,7 @@ class Lexicon:
     words: frozenset[str] = field(repr=False)
     known: frozenset[str] = field(repr=False)
     nicknames: Mapping[str, frozenset[str]] = field(repr=False, hash=False, compare=False)
+    frequency: Mapping[str, float] = field(default_factory=dict, repr=False, hash=False, compare=False)
 
     def __repr__(self) -> str:
         return (f"Lexicon(<{len(self.first)} first names>, <{len(self.last)} surnames>, "
@@ -197,7 +201,7 @@ class Lexicon:
 
 
 def build_lexicon(
-    first: Iterable[str], last: Iterable[str], words: Iterable[str],
+    first: Iterable[str] | Mapping[str, float], last: Iterable[str], words: Iterable[str],
     nicknames: Mapping[str, Iterable[str]] | None = None, known: Iterable[str] = (),
 ) -> Lexicon:
     """Build a :class:`Lexicon` from plain lists (all folded to lower case).
@@ -205,7 +209,8 @@ def build_lexicon(
     Parameters
     ----------
     first, last : iterable of str
-        First names and surnames.
+        First names and surnames; ``first`` may be a mapping of name to
+        frequency in per cent (see :func:`parse_census`).
     words : iterable of str
         Ordinary words; entries that are not all lower case are left out
         (in ``web2`` a capitalised entry is a proper noun).
@@ -219,6 +224,7 @@ def build_lexicon(
     -------
     Lexicon
     """
+    frequency = {str(k).lower(): float(v) for k, v in first.items()} if isinstance(first, Mapping) else {}
     first_set = frozenset(n.lower() for n in first)
     last_set = frozenset(n.lower() for n in last)
     known_set = frozenset(w.lower() for w in known)
@@ -227,6 +233,7 @@ def build_lexicon(
         last=last_set,
         words=frozenset(w for w in words if w.islower()) | (known_set - first_set - last_set),
         known=known_set,
+        frequency=frequency,
         nicknames={k.lower(): frozenset(v.lower() for v in vs) for k, vs in (nicknames or {}).items()},
     )
 
@@ -246,8 +253,9 @@ def load_lexicon() -> Lexicon:
 
     from selfcare.core import io
 
-    first = {**parse_census(io.read_text(names.FILES["first:male"])),
-             **parse_census(io.read_text(names.FILES["first:female"]))}
+    male = parse_census(io.read_text(names.FILES["first:male"]))
+    female = parse_census(io.read_text(names.FILES["first:female"]))
+    first = {k: max(male.get(k, 0.0), female.get(k, 0.0)) for k in {*male, *female}}
     last = parse_census(io.read_text(names.FILES["last"]))
     table = parse_nicknames(io.read_text(Path(nicknames.__file__).parent / "names.csv"))
     words = english_words.get_english_words_set(["web2"], alpha=True)

@@ -146,11 +146,19 @@ def _name_parts(full_name: str, min_letters: int) -> set[str]:
 
 # A word piece for the gazetteer (hyphenated words are judged piece by piece).
 _PIECE_RE = re.compile(rf"{_LETTER}+(?:{_APOS_CLASS}{_LETTER}+)*")
-# A word split by a hyphen at a line end ("Sa-" / "rah").
-_BREAK_RE = re.compile(rf"({_LETTER}+){_HYPHEN_CLASS}[ \t]*\r?\n[ \t]*({_LETTER}+)")
+# A hyphen at a line end ("Sa-" / "rah"), and the word parts either side.
+_BREAK_GAP_RE = re.compile(rf"(?<={_LETTER}){_HYPHEN_CLASS}[ \t]*\r?\n[ \t]*(?={_LETTER})")
+_TAIL_RE = re.compile(rf"{_LETTER}+\Z")
+_HEAD_RE = re.compile(rf"{_LETTER}+")
 _CONTRACTIONS = frozenset({"s", "m", "re", "ve", "ll", "d", "t"})
 _SENTENCE_END = ".?!:;\u2026"
 _OPENERS = " \t\r\n\"'()[]\u2018\u201c\u2013\u2014-"
+
+#: A first name borne by at least this share of people (per cent) is a
+#: frequent name: a lower-case word that the second dictionary holds is taken
+#: for a first name only when it is frequent, and a frequent name is an
+#: ordinary word only when the dictionary holds it as it stands.
+_LOWER_CASE_NAME_PCT = 0.01
 
 #: Verdicts of the gazetteer on a word the registers do not hold.
 NAME, WEAK, UNCERTAIN = "name", "weak", "uncertain"
@@ -232,6 +240,9 @@ class NameMatcher:
     lexicon: Lexicon | None = field(default=None, repr=False, hash=False, compare=False)
     redact: frozenset[str] = field(default=frozenset(), repr=False)
     keep: frozenset[str] = field(default=frozenset(), repr=False)
+    cache: dict[Any, list[tuple[int, int, str]]] = field(
+        default_factory=dict, repr=False, hash=False, compare=False
+    )
 
     def __repr__(self) -> str:
         return f"NameMatcher(<{len(self.parts)} name parts>, <{len(self.stopwords)} stopwords>)"
@@ -299,11 +310,14 @@ class NameMatcher:
         """
         lex = self.lexicon
         key = _key(word)
-        if lex is None or _letters(key) < 2 or key in self.keep:
+        if lex is None or len(key) < 2 or key in self.keep:
             return None
         if key in self.redact:
             return NAME
-        common = lex.is_word(key)
+        # a frequent first name counts as a word only as it stands ("Beverly"
+        # is not "bever" + "ly"; "Numbers", a rare census first name, is)
+        frequent = lex.frequency.get(key, 0.0) >= _LOWER_CASE_NAME_PCT
+        common = key in lex.words if frequent else lex.is_word(key)
         capital = word[0].isupper()
         if expected:
             return NAME if capital or not common or key in lex.first else None
@@ -321,18 +335,49 @@ class NameMatcher:
             if not common:
                 return NAME if lex.is_name(key) else UNCERTAIN
             return None if opens or not lex.is_name(key) else UNCERTAIN
-        if common or key in lex.known or not lex.is_name(key):
+        if common or not lex.is_name(key):
             return None
+        if key in lex.known and lex.frequency.get(key, 0.0) < _LOWER_CASE_NAME_PCT:
+            return None  # "hang", "so": a rare first name and a word
         return NAME if key in lex.first else WEAK
 
     def _breaks(self, text: str) -> list[tuple[int, int]]:
         """Names split by a hyphen at a line end, as whole spans."""
         found = []
-        for m in _BREAK_RE.finditer(text):
-            joined = m.group(1) + m.group(2)
+        for m in _BREAK_GAP_RE.finditer(text):
+            head = _TAIL_RE.search(text, max(0, m.start() - 60), m.start())
+            tail = _HEAD_RE.match(text, m.end())
+            if head is None or tail is None:
+                continue
+            joined = head.group() + tail.group()
             if self._is_name(joined) or self.verdict(joined, False, False) == NAME:
-                found.append((m.start(), m.end()))
+                found.append((head.start(), tail.end()))
         return found
+
+    def _word_kinds(
+        self, word: str, apostrophe_after: bool, flags: tuple[tuple[bool, bool], ...]
+    ) -> list[tuple[int, int, str]]:
+        """Name, weak and review spans inside one word, relative to its start."""
+        ckey = (word, apostrophe_after, flags)
+        cached = self.cache.get(ckey)
+        if cached is not None:
+            return cached
+        found = self._word_spans(word + ("'" if apostrophe_after else ""), 0, word)
+        if found:
+            out = [(s, e, NAME) for s, e in found]
+        elif len(word) == 1 and word.isupper() and _fold(word) in self.initials:
+            out = [(0, 1, WEAK)]
+        else:
+            out = []
+            if self.lexicon is not None:
+                for p, (expected, opens) in zip(_PIECE_RE.finditer(word), flags):
+                    piece = p.group()
+                    kind = self.verdict(piece, expected, opens)
+                    if kind is not None:
+                        cut = 2 if len(piece) > 2 and piece[-2] in _APOSTROPHES and piece[-1] in "sS" else 0
+                        out.append((p.start(), p.end() - cut, kind))
+        self.cache[ckey] = out
+        return out
 
     def scan(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """Name spans and the spans of words left for review.
@@ -345,28 +390,31 @@ class NameMatcher:
         """
         if not self.parts and self.lexicon is None:
             return [], []
-        breaks = self._breaks(text) if self.lexicon is not None else []
+        lexicon = self.lexicon is not None
+        breaks = self._breaks(text) if lexicon else []
         spans: list[tuple[int, int, str]] = [(s, e, NAME) for s, e in breaks]
-        expected = {m.end() for m in CONTEXT_RE.finditer(text)} if self.lexicon is not None else set()
+        expected = {m.end() for m in CONTEXT_RE.finditer(text)} if lexicon else set()
         cut = iter(breaks)
         nxt = next(cut, None)
+        size = len(text)
         for m in _WORD_RE.finditer(text):
-            while nxt is not None and nxt[1] <= m.start():
+            start, end = m.span()
+            while nxt is not None and nxt[1] <= start:
                 nxt = next(cut, None)
-            if nxt is not None and nxt[0] <= m.start() < nxt[1]:
+            if nxt is not None and nxt[0] <= start < nxt[1]:
                 continue
             word = m.group()
-            found = self._word_spans(text, m.start(), word)
-            if found:
-                spans.extend((s, e, NAME) for s, e in found)
-            elif len(word) == 1 and word.isupper() and _fold(word) in self.initials:
-                spans.append((m.start(), m.end(), WEAK))
-            elif self.lexicon is not None:
-                for p in _PIECE_RE.finditer(word):
-                    pos = m.start() + p.start()
-                    kind = self.verdict(p.group(), pos in expected, _sentence_start(text, pos))
-                    if kind is not None:
-                        spans.append((pos, m.start() + p.end(), kind))
+            flags: tuple[tuple[bool, bool], ...] = ()
+            if lexicon and not _HYPHEN_SEARCH(word):
+                flags = ((start in expected, word[0].isupper() and _sentence_start(text, start)),)
+            elif lexicon:
+                flags = tuple(
+                    (start + p.start() in expected,
+                     p.group()[0].isupper() and _sentence_start(text, start + p.start()))
+                    for p in _PIECE_RE.finditer(word)
+                )
+            apostrophe_after = end < size and text[end] in _APOSTROPHES
+            spans.extend((start + s, start + e, k) for s, e, k in self._word_kinds(word, apostrophe_after, flags))
         return self._merge(text, sorted(spans))
 
     @staticmethod

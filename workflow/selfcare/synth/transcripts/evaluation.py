@@ -32,6 +32,7 @@ _GAZ_FIRST = ["Sandra", "Kevin", "Deborah", "Raymond", "Tracy", "Gordon", "Lorra
               "Darren", "Yolanda", "Marcus", "Beverly", "Clifford"]
 _GAZ_LAST = ["Thornton", "Gallagher", "Mcdonald", "Ferguson", "Hargreaves", "Patterson", "Blackwood",
              "Donnelly", "Castillo", "Ramirez"]
+_APOSTROPHE_LAST = ["O'Donnell", "O'Brien", "D'Souza", "O\u2019Neill", "McAllister", "MacLeod"]
 _SYLLABLES = ["zan", "dre", "quo", "vy", "lix", "oro", "thal", "ky", "mir", "eth", "zor", "ula", "brin", "xa"]
 _ROLES = ["My care coordinator", "My son", "My daughter", "My partner", "My friend", "Her husband",
           "My consultant", "My support worker", "My neighbour", "My brother"]
@@ -50,6 +51,11 @@ _FILLERS = [
     "The GP said to keep going with it.", "Rose bushes in the garden, that's my thing now.",
     "Mark my words, it works.", "We'll see what the Commissioners decide.",
     "Sometimes I'd ring the Samaritans.", "In March it all got better.",
+    "We went to the Recovery College in town.", "I read about it on Facebook.",
+    "The Mental Health Act came up.", "I picked up the Hearing Voices leaflet.",
+    "To be frank, it was hard.", "Numbers go up and down.", "I will hope for the best.",
+    "We had a Christmas do.", "The Care Programme Approach review was in June.",
+    "I got a bus to the Job Centre.", "Bill me later, I said, as a joke.",
 ]
 
 
@@ -103,6 +109,14 @@ def _sentences(rng: random.Random, reg: list[tuple[str, str]], nick: dict[str, s
         lambda: ["I went with ", (f"{gf} {gl}", "out_of_register_name"), " from the group."],
         lambda: ["my son ", (rng.choice(_GAZ_FIRST).lower(), "out_of_register_name"), " is seven now."],
         lambda: ["and then ", (gf, "out_of_register_name"), " said to come along."],
+        lambda: [(gf, "out_of_register_name"), " rang me first thing."],
+        lambda: ["I saw ", (_invented(rng), "out_of_register_name"), " down the road."],
+        lambda: ["i went round to ", (rng.choice(_GAZ_FIRST).lower(), "out_of_register_name"), "'s after."],
+        lambda: ["I told ", (rng.choice(["Rose", "Will", "Grace", "Mark", "Hope", "Frank"]), "out_of_register_name"),
+                 " about it."],
+        lambda: ["She was with ", (f"{gf} {rng.choice(_APOSTROPHE_LAST)}", "out_of_register_name"), "."],
+        lambda: ["It's ", (f"{gf.upper()} {gl.upper()}", "out_of_register_name"), " on the form."],
+        lambda: ["Her partner ", (f"{rng.choice(_GAZ_LAST)}-{rng.choice(_GAZ_LAST)}", "out_of_register_name"), " drove."],
         lambda: [(_fold(first), "variant"), " came round after."],
         lambda: ["I think ", (_slip(rng, long_part), "variant"), " was there too."],
         lambda: ["I met ", (long_part[:break_at] + "-\n" + long_part[break_at:], "variant"), " at the group."],
@@ -122,7 +136,7 @@ def _sentences(rng: random.Random, reg: list[tuple[str, str]], nick: dict[str, s
     return out
 
 
-def evaluation_set(seed: int = 20261130, passages: int = 120) -> dict[str, Any]:
+def evaluation_set(seed: int = 20261130, passages: int = 200) -> dict[str, Any]:
     """The annotated evaluation set.
 
     Parameters
