@@ -224,7 +224,7 @@ _NOT_A_NAME = r"(?!(?:The|A|An|My|Our|Your|His|Her|Their|This|That|In|At|On|Of|T
 #: wards, hospitals, clinics and surgeries named by a capitalised word.
 _ADDRESS_RE = re.compile(
     r"(?<![\w])(?:(?i:flat|apartment|unit)\s+\d{1,4}[A-Za-z]?,?\s+)?\d{1,4}[A-Za-z]?(?:-\d{1,4})?,?[ \t]+"
-    rf"(?:[^\W\d_][\w'\u2019-]*\s+){{1,3}}(?i:{_STREET})\b\.?"
+    rf"(?:[^\W\d_][\w'\u2019-]*\s+){{1,3}}(?i:{_STREET})\b"
     rf"|\b(?:{_NOT_A_NAME}[A-Z][\w'\u2019-]*\s+){{1,2}}(?:{_NAMED_STREET})\b"
     rf"|\b(?:(?:St\.?|Saint)\s+)?(?:{_NOT_A_NAME}[A-Z][\w'\u2019-]*\s+){{1,3}}"
     r"(?:Ward|Hospital|Infirmary|Clinic|Surgery|Hospice|Health\s+Centre|Medical\s+Centre|Medical\s+Practice)\b"
