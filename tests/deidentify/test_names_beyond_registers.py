@@ -138,3 +138,16 @@ def test_frequent_first_names_and_rare_census_words(lex, matcher):
     assert scrub_text("Numbers go up and down.", matcher).text == "Numbers go up and down."
     assert scrub_text("i went round to kevin's after.", matcher).text == "i went round to [NAME]'s after."
     assert scrub_text("we hang out", matcher).text == "we hang out"
+
+
+def test_leak_index_holds_diminutives_that_are_not_words(lex):
+    import pandas as pd
+    from selfcare.deidentify.leaks import build_leak_index, register_identifiers, scan_text
+    from selfcare.deidentify.names import leak_variants
+
+    assert "becky" in leak_variants(["Rebecca Pemberton", None], lex)
+    assert "will" not in leak_variants(["William Pemberton"], lex)
+    regs = {"participants": pd.DataFrame({"full_name": ["Rebecca Pemberton"]})}
+    assert register_identifiers(regs) == [{"type": "name", "value": "Rebecca Pemberton"}]
+    index = build_leak_index(register_identifiers(regs, lexicon=lex))
+    assert scan_text("and Becky said", index)["name"] == 1

@@ -23,6 +23,7 @@ __all__ = [
     "COMMON_WORD_NAMES",
     "NameMatcher",
     "build_name_matcher",
+    "leak_variants",
     "misspelling_index",
     "name_variants",
 ]
@@ -473,6 +474,32 @@ def name_variants(parts: Iterable[str], lexicon: Lexicon) -> set[str]:
     parts = set(parts)
     found = {v for p in parts for v in lexicon.nicknames.get(p, ())}
     return {v for v in found if len(v) >= 2 and v not in parts}
+
+
+def leak_variants(full_names: Iterable[str], lexicon: Lexicon) -> list[str]:
+    """Diminutives and full forms of register names for the leak index.
+
+    Only variants of three or more letters that are not ordinary words
+    ("Becky" for Rebecca, not "Pat" or "Will"), so that the fail-closed leak
+    check does not stop on ordinary prose.
+
+    Parameters
+    ----------
+    full_names : iterable of str
+        Register full names (missing values skipped).
+    lexicon : Lexicon
+        Nickname table and word lists.
+
+    Returns
+    -------
+    list of str
+        Sorted variants.
+    """
+    parts: set[str] = set()
+    for name in full_names:
+        if isinstance(name, str) and name.strip():
+            parts |= _name_parts(name, min_letters=2)
+    return sorted(v for v in name_variants(parts, lexicon) if len(v) >= 3 and not lexicon.is_word(v))
 
 
 def misspelling_index(parts: Iterable[str]) -> dict[str, frozenset[str]]:
