@@ -151,7 +151,7 @@ _PIECE_RE = re.compile(rf"{_LETTER}+(?:{_APOS_CLASS}{_LETTER}+)*")
 _BREAK_GAP_RE = re.compile(rf"(?<={_LETTER}){_HYPHEN_CLASS}[ \t]*\r?\n[ \t]*(?={_LETTER})")
 _TAIL_RE = re.compile(rf"{_LETTER}+\Z")
 _HEAD_RE = re.compile(rf"{_LETTER}+")
-_CONTRACTIONS = frozenset({"s", "m", "re", "ve", "ll", "d", "t"})
+_CONTRACTIONS = frozenset({"s", "m", "re", "ve", "ll", "d"})
 _SENTENCE_END = ".?!:;\u2026"
 _OPENERS = " \t\r\n\"'()[]\u2018\u201c\u2013\u2014-"
 
@@ -169,8 +169,8 @@ def _key(word: str) -> str:
     """The look-up key of a word: folded, unaccented, contraction or possessive cut."""
     key = _unaccent(_fold(word))
     head, _, tail = key.partition("'")
-    if tail == "t" and head.endswith("n"):  # didn't, wouldn't
-        return head[:-1]
+    if tail == "t":  # didn't, can't, won't: never a name
+        return ""
     if tail in _CONTRACTIONS:
         return head
     return key.replace("'", "")
@@ -386,8 +386,8 @@ class NameMatcher:
         Returns
         -------
         names, uncertain : list of (int, int)
-            Sorted half-open spans. A word left for review that stands next
-            to a name is part of that name instead.
+            Sorted half-open spans; a word left for review is one span of its
+            own, unless it stands next to a name and is part of that name.
         """
         if not self.parts and self.lexicon is None:
             return [], []
@@ -426,11 +426,12 @@ class NameMatcher:
         for s, e, kind in spans:
             if merged and _NAME_GAP_RE.fullmatch(text, merged[-1][1], s):
                 merged[-1][1] = e
-                merged[-1][2].add(kind)
+                merged[-1][2].append((s, e, kind))
             else:
-                merged.append([s, e, {kind}])
-        names = [(s, e) for s, e, kinds in merged if NAME in kinds]
-        unsure = [(s, e) for s, e, kinds in merged if NAME not in kinds and UNCERTAIN in kinds]
+                merged.append([s, e, [(s, e, kind)]])
+        names = [(s, e) for s, e, members in merged if any(k == NAME for _, _, k in members)]
+        unsure = [(s, e) for _, _, members in merged if all(k != NAME for _, _, k in members)
+                  for s, e, k in members if k == UNCERTAIN]
         return names, unsure
 
     def find(self, text: str) -> list[tuple[int, int]]:

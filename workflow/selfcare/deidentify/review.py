@@ -89,7 +89,9 @@ def parse_decisions(data: Any, where: str) -> dict[str, str]:
     """
     if data is None:
         return {}
-    table = data.get("decisions") if isinstance(data, Mapping) else None
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where}: must be a mapping with the key 'decisions'")
+    table = data.get("decisions")
     if table is None:
         table = {}
     if not isinstance(table, Mapping):

@@ -451,7 +451,7 @@ def scrub_text(
     out.append(text[pos:])
     starts = [r[0] for r in regions]
     left = []
-    for s, e in unsure:
+    for s, e in unsure:  # one word each: dropped when any of it is replaced
         i = bisect.bisect_right(starts, s) - 1
         inside = i >= 0 and s < regions[i][1]
         after = i + 1 < len(regions) and regions[i + 1][0] < e
