@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import random
 import sys
+import unicodedata
 from typing import Any, Callable
+
+from selfcare.core import io
 
 __all__ = ["EVAL_KINDS", "evaluation_set", "main"]
 
@@ -86,8 +89,6 @@ def _slip(rng: random.Random, word: str) -> str:
 
 
 def _fold(word: str) -> str:
-    import unicodedata
-
     return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
 
 
@@ -177,8 +178,6 @@ def evaluation_set(seed: int = 20261130, passages: int = 200) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the evaluation set as JSON to the path given."""
-    from selfcare.core import io
-
     args = list(sys.argv[1:] if argv is None else argv)
     io.write_json(args[0], evaluation_set())
     return 0
