@@ -23,15 +23,17 @@ from selfcare.refiqda.archive import read_qdpx
 
 __all__ = ["main"]
 
-_TABLES = ["participants", "interviewees", "interviews"]
+#: The raw tables the corrections may touch (as the deidentify rule reads them).
+_TABLES = ["participants", "demographics", "baseline", "followup", "attendance", "interviewees",
+           "interviews", "screening", "survey"]
 
 
-def _pending(config: str) -> list[tuple[dict, str]]:
+def _pending(config: str, validated: str) -> list[tuple[dict, str]]:
     cfg_all = io.read_yaml(config)
     cfg = cfg_all["deidentify"]
-    codebook = str(Path(cfg_all["data"]["raw_dir"]) / "datapackage.json")
+    codebook = str(Path(cfg_all["data"]["raw_dir"]) / cfg_all["data"]["codebook"])
     raw, paths, key, _, tables, keys = read_handover(
-        codebook, "results/validation/validation_report.json", cfg, _TABLES, os.environ.get(cfg["key_env"]))
+        codebook, validated, cfg, _TABLES, os.environ.get(cfg["key_env"]))
     decisions = parse_decisions(io.read_yaml(cfg["review_decisions"]), cfg["review_decisions"])
     members = io.read_zip(raw / paths["coding"])
     xsd = io.read_text("resources/refi-qda/project.xsd")
@@ -50,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the steward's commands (see the module docstring)."""
     parser = argparse.ArgumentParser(prog="python -m selfcare.deidentify.steward")
     parser.add_argument("--config", default="config/config.yaml")
+    parser.add_argument("--validated", default="results/validation/validation_report.json",
+                        help="validation report (written by the workflow's first rule)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="print pending words in context (terminal only)")
     decide = sub.add_parser("decide", help="record keep or redact for a hash")
@@ -57,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     decide.add_argument("decision", choices=DECISIONS)
     args = parser.parse_args(argv)
     if args.command == "list":
-        for r, context in _pending(args.config):
+        for r, context in _pending(args.config, args.validated):
             print(f"{r['hash']}  {r['source']}:{r['line']}:{r['column']}  {context}")
         return 0
     path = io.read_yaml(args.config)["deidentify"]["review_decisions"]
