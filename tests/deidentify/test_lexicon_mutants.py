@@ -33,22 +33,22 @@ from selfcare.deidentify.review import (
 from selfcare.deidentify.scrub import scrub_text
 
 FIRST = {"sarah": 0.5, "hang": 0.001, "beverly": 0.3, "numbers": 0.001, "rose": 0.2, "kevin": 0.8,
-         "bob": 0.1, "robert": 0.9, "so": 0.002}
+         "bob": 0.1, "robert": 0.9, "so": 0.002, "walks": 0.01, "moss": 0.01, "james": 1.0}
 LAST = ["smith", "hall", "okafor", "numbers", "pemberton"]
 WORDS = ["hope", "rose", "hall", "walk", "number", "bob", "stop", "bever", "so", "Sarah", "plan", "colour",
          "at", "then", "ok", "far", "is", "again", "came", "met", "in", "or", "we", "and", "left", "there",
          "bag", "drove", "mail", "the", "i", "dr"]
-KNOWN = ["hang", "kevin", "smith", "blog"]
-NICK = {"robert": ["bob", "bobbo", "r"], "bob": ["robert"]}
+KNOWN = ["hang", "kevin", "smith", "blog", "moss"]
+NICK = {"robert": ["bob", "bobbo", "r", "bo"], "bob": ["robert"]}
 KEY = b"s" * 32
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def lex() -> Lexicon:
     return build_lexicon(FIRST, LAST, WORDS, NICK, KNOWN)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def m(lex):
     return build_name_matcher(["Robert Pemberton"], lexicon=lex, redact=["Walk"], keep=["Zyxkept"])
 
@@ -65,7 +65,7 @@ def test_build_lexicon(lex):
     assert lex.frequency["kevin"] == 0.8 and lex.frequency.get("smith") is None
     assert "blog" in lex.words and "hang" not in lex.words and "smith" not in lex.words
     assert lex.known == frozenset(KNOWN)
-    assert lex.nicknames["robert"] == frozenset({"bob", "bobbo", "r"})
+    assert lex.nicknames["robert"] == frozenset({"bob", "bobbo", "r", "bo"})
     plain = build_lexicon(["Ann"], ["Lee"], ["walk"])
     assert plain.first == frozenset({"ann"}) and plain.frequency == {} and plain.nicknames == {}
     assert "<" in repr(lex) and "sarah" not in repr(lex)
@@ -87,7 +87,7 @@ def test_is_name(lex):
 
 
 @pytest.mark.parametrize("word, key", [
-    ("Sarah's", "sarah"), ("I'm", "i"), ("didn't", ""), ("O'Neill", "oneill"), ("Zoë", "zoe"),
+    ("Sarah's", "sarah"), ("I'm", "i"), ("O'Neill's", "oneill"), ("didn't", ""), ("O'Neill", "oneill"), ("Zoë", "zoe"),
     ("we're", "we"), ("it\u2019ll", "it"), ("they'd", "they"), ("you've", "you"), ("D'Souza", "dsouza"),
 ])
 def test_key(word, key):
@@ -99,7 +99,7 @@ def test_key(word, key):
     ("sarah", "saxxh", False), ("sarah", "sarah", False), ("sarah", "sa", False), ("abcd", "bacd", True),
     ("abcd", "badc", False), ("abcd", "abdc", True), ("abcde", "abedc", False), ("ab", "ba", True),
     ("abcd", "axyd", False), ("abcd", "abcde", True), ("abcd", "xabcd", True), ("abcd", "abxcd", True),
-    ("abcd", "abcdef", False), ("abcd", "abca", True), ("abca", "abcd", True),
+    ("abcd", "abcdef", False), ("abcd", "abca", True), ("abca", "abcd", True), ("abcd", "wxyzq", False),
 ])
 def test_one_edit(a, b, same):
     assert _one_edit(a, b) is same
@@ -117,16 +117,17 @@ def test_deletes_and_misspelling_index():
     ("Hi. Bob", 4, True), ("hi Bob", 3, False), ("Bob", 0, True), ('said: "Bob', 7, True),
     ("(Bob", 1, True), ("x\nBob", 2, False), ("ok? Bob", 4, True), ("ok! Bob", 4, True),
     ("so; Bob", 4, True), ("and\u2026 Bob", 5, True), ("x, Bob", 3, False), ("- Bob", 2, True),
+    ("Hi.Bob", 3, True),
 ])
 def test_sentence_start(text, pos, opens):
     assert _sentence_start(text, pos) is opens
 
 
 def test_variants(lex):
-    assert name_variants({"robert"}, lex) == {"bob", "bobbo"}
-    assert name_variants({"robert", "bob"}, lex) == {"bobbo"}
+    assert name_variants({"robert"}, lex) == {"bob", "bobbo", "bo"}
+    assert name_variants({"robert", "bob"}, lex) == {"bobbo", "bo"}
     m = build_name_matcher(["Robert Pemberton"], lexicon=lex)
-    assert m.variants == frozenset({"bobbo", "bob"})
+    assert m.variants == frozenset({"bobbo", "bob", "bo"})
     assert "pemberton" in m.near["pemberon"] and m.lexicon is lex
     plain = build_name_matcher(["Robert Pemberton"])
     assert plain.variants == frozenset() and plain.near == {} and plain.lexicon is None
@@ -147,6 +148,8 @@ def test_variants(lex):
     ("Numbers", False, False, UNCERTAIN), ("Numbers", False, True, None), ("Zyxkept", False, False, None),
     ("Walk", False, True, NAME), ("X", True, False, None), ("didn't", True, False, None),
     ("smith", False, False, None), ("Smith", False, True, NAME), ("pemberton", False, False, WEAK),
+    ("Walks", False, False, NAME), ("moss", False, False, NAME), ("ZYXQW", False, False, None),
+    ("Zy", True, False, NAME),
 ])
 def test_verdict(m, word, expected, opens, verdict):
     assert m.verdict(word, expected, opens) == verdict
@@ -254,3 +257,53 @@ def test_evaluate_scrubber_counts(lex):
                                         "PLACE": {"regions": 1, "correct": 0, "precision": 0.0}}
     assert out["precision_overall"] == 0.5 and out["regions"] == 4
     assert out["non_identifiers_held_for_review"] == 0
+
+
+def test_load_lexicon_reads_the_bundled_data():
+    from selfcare.deidentify.lexicon import load_lexicon
+
+    lex = load_lexicon.__wrapped__()
+    assert lex.frequency["james"] == 3.318 and lex.frequency["mary"] == 2.629  # male and female files
+    assert "james" in lex.first and "mary" in lex.first and "smith" in lex.last and "smith" not in lex.first
+    assert "hope" in lex.words and "sarah" not in lex.words and "hang" in lex.known and "hang" not in lex.words
+    assert "bob" in lex.nicknames["robert"] and "robert" in lex.nicknames["bob"]
+    assert len(lex.first) > 5000 and len(lex.last) > 88000 and len(lex.words) > 200000
+
+
+def test_leak_variants(lex):
+    from selfcare.deidentify.names import leak_variants
+
+    assert leak_variants(["Robert Pemberton", None, " ", float("nan")], lex) == ["bobbo"]
+    assert leak_variants(["Bob Hope", "Ann Robert"], lex) == ["bobbo"]  # parts of every name
+    lex2 = build_lexicon(FIRST, LAST, WORDS, {"robert": ["bo", "bob", "bobb"]}, KNOWN)
+    assert leak_variants(["Robert Okafor"], lex2) == ["bobb"]
+
+
+def test_near_part_of_four_letters(lex):
+    m2 = build_name_matcher(["Sarah Pemberton"], lexicon=lex)
+    assert m2.verdict("Sarh", False, False) == NAME and m2.verdict("Srh", False, False) == UNCERTAIN
+
+
+def test_scan_edge_cases(lex, m):
+    hope = build_name_matcher(["Robert Hope"], lexicon=lex)
+    assert hope.scan("met Ho-\npe there")[0] == [(4, 10)]
+    assert m.scan("a ro-\nse bush") == ([], [])
+    assert m.scan("then Bo-\nb came")[0] == [(5, 10)]
+    assert m.scan("Pember-\nton came")[0] == [(0, 11)]
+    assert m.scan("Hall came.") == ([], [])
+    assert m.scan("then James came")[0] == [(5, 10)]
+    assert m.scan("then Zyx'X came") == ([], [(5, 10)])
+    assert m.scan("OKAFOR'S bag")[0] == [(0, 6)]
+    assert m.scan("Pember-\nton, Pember-\nton Zyx") == ([(0, 11), (13, 28)], [])
+    assert m.scan("Pember-\nton met Okafor")[0] == [(0, 11), (16, 22)]
+    assert build_name_matcher([], lexicon=lex).scan("Dr Okafor") == ([(3, 9)], [])
+    assert build_name_matcher(["Robert Pemberton"]).scan("Pember-\nton came") == ([(0, 11)], [])
+    assert m.scan("an X-ray at Okafor-Smith")[0] == [(12, 24)]
+    assert m.scan("x. Zyx-Hall came") == ([], [(3, 6), (7, 11)])
+    assert m.scan("my son zyx-okafor") == ([(7, 17)], [])
+    assert m.scan("Dr Zy Ab-cd") == ([(3, 8)], [])
+
+
+def test_scrub_keeps_review_words_next_to_replacements(m):
+    assert scrub_text("on 12/03/2008Zyx ok", m).uncertain == ((13, 16),)
+    assert scrub_text("Zyx12/03/2008 ok", m).uncertain == ((0, 3),)

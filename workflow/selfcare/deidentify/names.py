@@ -168,11 +168,11 @@ NAME, WEAK, UNCERTAIN = "name", "weak", "uncertain"
 def _key(word: str) -> str:
     """The look-up key of a word: folded, unaccented, contraction or possessive cut."""
     key = _unaccent(_fold(word))
-    head, _, tail = key.partition("'")
+    head, _, tail = key.rpartition("'")
     if tail == "t":  # didn't, can't, won't: never a name
         return ""
-    if tail in _CONTRACTIONS:
-        return head
+    if tail in _CONTRACTIONS:  # O'Neill's -> o'neill
+        key = head
     return key.replace("'", "")
 
 
@@ -392,9 +392,9 @@ class NameMatcher:
         if not self.parts and self.lexicon is None:
             return [], []
         lexicon = self.lexicon is not None
-        breaks = self._breaks(text) if lexicon else []
+        breaks = self._breaks(text)
         spans: list[tuple[int, int, str]] = [(s, e, NAME) for s, e in breaks]
-        expected = {m.end() for m in CONTEXT_RE.finditer(text)} if lexicon else set()
+        expected = {m.end() for m in CONTEXT_RE.finditer(text)}
         cut = iter(breaks)
         nxt = next(cut, None)
         size = len(text)

@@ -13,7 +13,6 @@ text.
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -231,11 +230,6 @@ _ADDRESS_RE = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=32)
-def _place_regex_cached(places: tuple[str, ...]) -> re.Pattern[str] | None:
-    return _place_regex(places)
-
-
 def _place_regex(places: Iterable[str]) -> re.Pattern[str] | None:
     phrases = sorted(
         {
@@ -274,7 +268,7 @@ def _detect(
     for m in _POSTCODE_RE.finditer(text):
         found.append((m.start(), m.end(), "POSTCODE"))
     found += _dates(text)
-    place_re = _place_regex_cached(tuple(p for p in places if isinstance(p, str)))
+    place_re = _place_regex(places)
     if place_re is not None:
         for m in place_re.finditer(text):
             found.append((m.start(), m.end(), "PLACE"))
@@ -449,14 +443,8 @@ def scrub_text(
         counts[kind] += 1
         pos = end
     out.append(text[pos:])
-    starts = [r[0] for r in regions]
-    left = []
-    for s, e in unsure:  # one word each: dropped when any of it is replaced
-        i = bisect.bisect_right(starts, s) - 1
-        inside = i >= 0 and s < regions[i][1]
-        after = i + 1 < len(regions) and regions[i + 1][0] < e
-        if not inside and not after:
-            left.append((s, e))
+    # one word each: dropped when any of it is replaced
+    left = [(s, e) for s, e in unsure if not any(rs < e and s < re_ for rs, re_, _ in regions)]
     return ScrubResult(
         text="".join(out),
         counts=dict(sorted(counts.items())),
