@@ -307,3 +307,13 @@ def test_scan_edge_cases(lex, m):
 def test_scrub_keeps_review_words_next_to_replacements(m):
     assert scrub_text("on 12/03/2008Zyx ok", m).uncertain == ((13, 16),)
     assert scrub_text("Zyx12/03/2008 ok", m).uncertain == ((0, 3),)
+
+
+def test_register_identifiers_add_name_variants(lex):
+    import pandas as pd
+    from selfcare.deidentify.leaks import register_identifiers
+
+    regs = {"participants": pd.DataFrame({"full_name": ["Robert Pemberton"], "email": ["bob@example.org"]})}
+    base = [{"type": "name", "value": "Robert Pemberton"}, {"type": "email", "value": "bob@example.org"}]
+    assert register_identifiers(regs) == base
+    assert register_identifiers(regs, None, lex) == [*base, {"type": "name", "value": "bobbo"}]
