@@ -24,3 +24,4 @@ rule all:
         "results/report/trace.csv",
         "results/report/number_changes.csv",
         "results/checks/leak_check.json",
+        "results/deid/deid_evaluation.json",

@@ -1,39 +1,19 @@
 """Rule deidentify: keyed pseudonyms, identifier removal, transcript scrubbing."""
 
 import os
-from pathlib import Path
 
 from selfcare.core import io
 from selfcare.core.runner import LOG, run
-from selfcare.deidentify.keys import choose_key
+from selfcare.deidentify.inputs import read_handover
 from selfcare.deidentify.pipeline import deidentify
+from selfcare.deidentify.review import parse_decisions
 
 
 def main(smk):
-    raw = Path(smk.input.codebook).parent
     cfg = smk.params.cfg
-    package = io.read_json(smk.input.codebook)
-    # Verified by validation: the JSON boolean true AND the simulator's
-    # signature over every file (raw/signature.py); anything else is real data.
-    validated = io.read_json(smk.input.validated)
-    synthetic = validated.get("synthetic") is True
-    (LOG.info if synthetic else LOG.warning)("hand-over: %s", validated.get("synthetic_reason", "not verified"))
-    key_file = str(Path(cfg["key_file"]).resolve()) if cfg["key_file"] else None
-    demo = raw / cfg["demo_key_file"]
-    key, source = choose_key(
-        os.environ.get(cfg["key_env"]),
-        key_file,
-        io.read_text(key_file) if key_file else None,
-        io.read_text(demo) if demo.exists() else None,
-        synthetic,
-        str(Path.cwd().resolve()),
-    )
-    LOG.info("pseudonymisation key from %s (synthetic data: %s)", source, synthetic)
-    paths = {r["name"]: r["path"] for r in package["resources"]}
-    tables = {t: io.read_csv(raw / paths[t]) for t in smk.params.tables}
-    if "corrections" in paths:
-        tables["corrections"] = io.read_csv(raw / paths["corrections"])
-    keys = {r["name"]: list(r.get("schema", {}).get("primaryKey", [])) for r in package["resources"]}
+    raw, paths, key, source, tables, keys = read_handover(
+        smk.input.codebook, smk.input.validated, cfg, smk.params.tables, os.environ.get(cfg["key_env"]))
+    decisions = parse_decisions(io.read_yaml(smk.input.decisions), smk.input.decisions)
     result = deidentify(
         tables,
         io.read_zip(raw / paths["coding"]),
@@ -43,6 +23,7 @@ def main(smk):
         cfg,
         key,
         keys,
+        decisions,
     )
     for name, path in zip(smk.params.tables, smk.output.tables):
         io.write_csv(path, result["tables"][name])

@@ -14,6 +14,7 @@ from selfcare.core import io
 from selfcare.core.runner import LOG, run
 from selfcare.deidentify import leaks
 from selfcare.deidentify.leaks import build_leak_index
+from selfcare.deidentify.lexicon import load_lexicon
 
 #: Where outputs holding an identifier are moved (outside results/, git-ignored).
 QUARANTINE = "quarantine/leak_check"
@@ -22,7 +23,8 @@ QUARANTINE = "quarantine/leak_check"
 def main(smk):
     registers = {Path(p).stem: io.read_csv(p) for p in smk.input.registers}
     corrections = io.read_csv(smk.input.corrections[0]) if len(smk.input.corrections) else None
-    index = build_leak_index(leaks.register_identifiers(registers, corrections), set(smk.params.ignore_words))
+    records = leaks.register_identifiers(registers, corrections, load_lexicon())
+    index = build_leak_index(records, set(smk.params.ignore_words))
     own = {str(Path(smk.output.report)), str(Path(smk.log[0]))}
     files = [p for p in io.list_files("results") if str(p) not in own]
     texts = {str(p): leaks.extractable_text(p.suffix.lower(), io.read_bytes(p)) for p in files}

@@ -21,7 +21,8 @@ from typing import Any, Mapping
 import pandas as pd
 
 from selfcare.deidentify.keys import _phone_digits
-from selfcare.deidentify.names import _CHAR_FOLD, _LETTER, _fold, _name_parts, _unaccent
+from selfcare.deidentify.lexicon import Lexicon
+from selfcare.deidentify.names import _CHAR_FOLD, _LETTER, _fold, _name_parts, _unaccent, leak_variants
 from selfcare.deidentify.scrub import _EMAIL_RE, PLACEHOLDER_TYPES
 
 __all__ = [
@@ -391,7 +392,8 @@ class LeakError(RuntimeError):
 
 
 def register_identifiers(
-    registers: Mapping[str, pd.DataFrame], corrections: pd.DataFrame | None = None
+    registers: Mapping[str, pd.DataFrame], corrections: pd.DataFrame | None = None,
+    lexicon: Lexicon | None = None,
 ) -> list[dict[str, str]]:
     """Records ``{"type", "value"}`` of every identifier in the registers.
 
@@ -402,6 +404,9 @@ def register_identifiers(
     corrections : pandas.DataFrame, optional
         The documented corrections: a corrected identifier (say, a misspelt
         name put right) is looked for as well as the value it replaced.
+    lexicon : Lexicon, optional
+        With it, diminutives and full forms of register names that are not
+        ordinary words are indexed too (:func:`~selfcare.deidentify.names.leak_variants`).
     """
     records = []
     for frame in registers.values():
@@ -413,6 +418,9 @@ def register_identifiers(
             kind = REGISTER_COLUMNS.get(str(c["column"]))
             if kind and pd.notna(c["new_value"]) and str(c["new_value"]).strip():
                 records.append({"type": kind, "value": str(c["new_value"])})
+    if lexicon is not None:
+        named = [r["value"] for r in records if r["type"] == "name"]
+        records += [{"type": "name", "value": v} for v in leak_variants(named, lexicon)]
     return records
 
 

@@ -11,9 +11,12 @@ export into de-identified outputs:
 * date of birth becomes age at baseline and an age band; calendar dates
   become days since the participant's baseline; postcodes are dropped or
   reduced to the district;
-* transcripts are scrubbed of every name in the registers and of NHS numbers,
-  postcodes, phone numbers, e-mails, dates, URLs and configured places; the
-  coding is moved onto the scrubbed text;
+* transcripts are scrubbed of every name in the registers (and their
+  variants), names beyond the registers (gazetteer, titles, roles), NHS
+  numbers, postcodes, phone numbers, e-mails, dates, URLs, addresses, wards,
+  hospitals and configured places; words it cannot place wait for a data
+  steward's decision (:mod:`selfcare.deidentify.review`); the coding is moved
+  onto the scrubbed text;
 * participants who withdrew consent to data use are excluded (counted);
 * a released participant-level table is generalised until it is k-anonymous.
 
@@ -37,7 +40,9 @@ from selfcare.deidentify.generalise import (
     smallest_class,
 )
 from selfcare.deidentify.keys import pseudonym
+from selfcare.deidentify.lexicon import load_lexicon
 from selfcare.deidentify.names import NameMatcher, build_name_matcher
+from selfcare.deidentify.review import check_reviewed, decided_words, review_items
 from selfcare.deidentify.scrub import scrub_text
 from selfcare.raw.corrections import apply_corrections
 from selfcare.refiqda.archive import read_qdpx, write_qdpx
@@ -57,6 +62,8 @@ FREE_TEXT = {
     "corrections.csv reason (and new_value)": "dropped (applied before de-identification; the report keeps id, file, column)",
     "free-text columns of the raw tables": "per the allow-list: interviewees.role dropped; an unlisted column stops the stage",
 }
+#: Where the review rule writes the words left for a data steward (hashes only).
+REVIEW_FILE = "results/deid/review/review_items.csv"
 PERSON_KIND = "study_id"  # study-assigned person codes (participants and interviewees)
 PSEUDONYM_PREFIX = "P"
 
@@ -232,6 +239,55 @@ def _corrected(
     return fixed, [{k: e[k] for k in ("correction_id", "file", "column")} for e in trail]
 
 
+def review_transcripts(
+    tables: Mapping[str, pd.DataFrame],
+    qdpx_members: Mapping[str, bytes],
+    xsd_text: str,
+    cfg: Mapping[str, Any],
+    key: bytes,
+    decisions: Mapping[str, str],
+    primary_keys: Mapping[str, list[str]] | None = None,
+) -> list[dict[str, Any]]:
+    """The words of every transcript left for a data steward's review.
+
+    Parameters
+    ----------
+    tables, qdpx_members, xsd_text, cfg, key, primary_keys
+        As for :func:`deidentify`.
+    decisions : mapping
+        Review hash -> ``keep`` or ``redact`` (the decisions file).
+
+    Returns
+    -------
+    list of dict
+        Rows of the review file (:data:`selfcare.deidentify.review.REVIEW_COLUMNS`):
+        keyed hashes and positions, no clear text.
+    """
+    names = register_names(tables)
+    fixed, _ = _corrected(tables, primary_keys)
+    names += register_names(fixed)
+    matcher = build_name_matcher(names, set(cfg.get("stopwords", [])), load_lexicon())
+    project = read_qdpx(qdpx_members, xsd_text)
+    texts = {s.name: s.text for s in project.sources}
+    return review_items(texts, matcher, list(cfg.get("places", [])), key, decisions)
+
+
+def _transcript_matcher(
+    names: list[str], project: Project, cfg: Mapping[str, Any], key: bytes,
+    decisions: Mapping[str, str] | None,
+) -> tuple[NameMatcher, dict[str, int]]:
+    """The matcher with the steward's decisions; stops while any is missing."""
+    lexicon = load_lexicon()
+    stop = set(cfg.get("stopwords", []))
+    texts = {s.name: s.text for s in project.sources}
+    rows = review_items(texts, build_name_matcher(names, stop, lexicon),
+                        list(cfg.get("places", [])), key, decisions)
+    check_reviewed(rows, REVIEW_FILE, str(cfg.get("review_decisions")))
+    redact, keep = decided_words(texts, rows)
+    tally = {d: sum(r["decision"] == d for r in rows) for d in ("keep", "redact")}
+    return build_name_matcher(names, stop, lexicon, redact, keep), {"occurrences": len(rows), **tally}
+
+
 def deidentify(
     tables: Mapping[str, pd.DataFrame],
     qdpx_members: Mapping[str, bytes],
@@ -241,6 +297,7 @@ def deidentify(
     cfg: Mapping[str, Any],
     key: bytes,
     primary_keys: Mapping[str, list[str]] | None = None,
+    decisions: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run the whole de-identification stage on validated raw data.
 
@@ -265,6 +322,10 @@ def deidentify(
     primary_keys : mapping, optional
         Resource -> primary key columns (codebook); needed when ``tables``
         holds a ``corrections`` table, which is applied first and not output.
+    decisions : mapping, optional
+        Review hash -> ``keep`` or ``redact``: the data steward's decisions
+        on the words the scrubber could not place. Any such word without a
+        decision stops the stage (:class:`~selfcare.deidentify.review.ReviewPending`).
 
     Returns
     -------
@@ -298,10 +359,10 @@ def deidentify(
 
     # Transcripts, through the REFI-QDA project (the coding moves with the text).
     names += register_names(tables)
-    matcher = build_name_matcher(names, set(cfg.get("stopwords", [])))
     project = read_qdpx(qdpx_members, xsd_text)
     dropped_iv = set(tables["interviews"]["interview_id"]) - set(out["interviews"]["interview_id"])
     project = replace(project, sources=[s for s in project.sources if s.name not in dropped_iv])
+    matcher, reviewed = _transcript_matcher(names, project, cfg, key, decisions)
     scrubbed, tx_counts, texts = scrub_project(project, matcher, list(cfg.get("places", [])))
     qdpx = write_qdpx(scrubbed)
 
@@ -323,7 +384,8 @@ def deidentify(
             totals[t] = totals.get(t, 0) + int(n)
     report = {
         "structured": counts,
-        "transcripts": {"sources": len(tx_counts), "replacements_by_type": dict(sorted(totals.items()))},
+        "transcripts": {"sources": len(tx_counts), "replacements_by_type": dict(sorted(totals.items())),
+                        "review": reviewed},
         "excluded_participants": exclusions,
         "corrections_applied": corrections_log,
         "disclosure": {

@@ -212,6 +212,24 @@ def _literal_pattern(phrase: str) -> str | None:
     return r"\s+".join(pieces)
 
 
+_STREET = (r"Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Crescent|Cres|Court|Ct|"
+           r"Place|Pl|Grove|Gardens|Gdns|Terrace|Tce|Square|Sq|Mews|Rise|Row|Walk|Hill|Park|"
+           r"Parade|Green|View|Vale|Estate|Boulevard")
+_NAMED_STREET = (r"Street|Road|Lane|Avenue|Close|Drive|Crescent|Gardens|Terrace|Mews|Grove|"
+                 r"Square|Parade|Estate")
+_NOT_A_NAME = r"(?!(?:The|A|An|My|Our|Your|His|Her|Their|This|That|In|At|On|Of|To|And|Or|But|So)\s)"
+#: Street addresses (a house number, up to three words and a street type, in
+#: any case; or one or two capitalised words and a capitalised street type),
+#: wards, hospitals, clinics and surgeries named by a capitalised word.
+_ADDRESS_RE = re.compile(
+    r"(?<![\w])(?:(?i:flat|apartment|unit)\s+\d{1,4}[A-Za-z]?,?\s+)?\d{1,4}[A-Za-z]?(?:-\d{1,4})?,?[ \t]+"
+    rf"(?:[^\W\d_][\w'\u2019-]*\s+){{1,3}}(?i:{_STREET})\b"
+    rf"|\b(?:{_NOT_A_NAME}[A-Z][\w'\u2019-]*\s+){{1,2}}(?:{_NAMED_STREET})\b"
+    rf"|\b(?:(?:St\.?|Saint)\s+)?(?:{_NOT_A_NAME}[A-Z][\w'\u2019-]*\s+){{1,3}}"
+    r"(?:Ward|Hospital|Infirmary|Clinic|Surgery|Hospice|Health\s+Centre|Medical\s+Centre|Medical\s+Practice)\b"
+)
+
+
 def _place_regex(places: Iterable[str]) -> re.Pattern[str] | None:
     phrases = sorted(
         {
@@ -229,8 +247,8 @@ def _place_regex(places: Iterable[str]) -> re.Pattern[str] | None:
 
 def _detect(
     text: str, matcher: NameMatcher, places: Iterable[str]
-) -> list[tuple[int, int, str]]:
-    """All candidate detections (may overlap)."""
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int]]]:
+    """All candidate detections (may overlap), and the words left for review."""
     found: list[tuple[int, int, str]] = []
     for m in _NHS_RE.finditer(text):
         if is_valid_nhs_number(re.sub(r"\r?\n", " ", m.group())):
@@ -254,9 +272,11 @@ def _detect(
     if place_re is not None:
         for m in place_re.finditer(text):
             found.append((m.start(), m.end(), "PLACE"))
-    for s, e in matcher.find(text):
-        found.append((s, e, "NAME"))
-    return found
+    for m in _ADDRESS_RE.finditer(text):
+        found.append((m.start(), m.end(), "PLACE"))
+    names, unsure = matcher.scan(text)
+    found += [(s, e, "NAME") for s, e in names]
+    return found, unsure
 
 
 def _resolve(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -320,12 +340,18 @@ class ScrubResult:
         text is not kept).
     raw_length : int
         Length of the raw text.
+    uncertain : tuple of (int, int)
+        Raw-text spans of words the scrubber could not place (capitalised
+        words that are neither ordinary words nor known names, or both),
+        left in the text for a data steward's decision; spans inside a
+        replaced region are not listed.
     """
 
     text: str = field(repr=False)
     counts: dict[str, int]
     replacements: tuple[Replacement, ...] = field(repr=False)
     raw_length: int
+    uncertain: tuple[tuple[int, int], ...] = field(default=(), repr=False)
 
     def _map(self, pos: int, side: str) -> int:
         starts = [r.raw_start for r in self.replacements]
@@ -400,7 +426,8 @@ def scrub_text(
     """
     if not isinstance(text, str):
         raise ValueError(f"scrub_text needs a string, got {type(text).__name__}")
-    regions = _resolve(_detect(text, matcher, places))
+    found, unsure = _detect(text, matcher, places)
+    regions = _resolve(found)
     out: list[str] = []
     reps: list[Replacement] = []
     counts = {kind: 0 for kind in PLACEHOLDER_TYPES}
@@ -416,9 +443,12 @@ def scrub_text(
         counts[kind] += 1
         pos = end
     out.append(text[pos:])
+    # one word each: dropped when any of it is replaced
+    left = [(s, e) for s, e in unsure if not any(rs < e and s < re_ for rs, re_, _ in regions)]
     return ScrubResult(
         text="".join(out),
         counts=dict(sorted(counts.items())),
         replacements=tuple(reps),
         raw_length=len(text),
+        uncertain=tuple(left),
     )
