@@ -210,6 +210,9 @@ rule leak_check:
         registers=expand(
             "{raw}/{f}", raw=str(RAW), f=["participants.csv", "interviewees.csv"]
         ),
+        released=["results/deid/participants.csv", "results/deid/interviewees.csv"],
+        bibliography=wf("manuscript/references.bib"),
+        manuscript=wf("manuscript/index.qmd"),
         codebook=CODEBOOK,
         scanned=[
             "results/report/trace.csv",
@@ -234,7 +237,7 @@ rule leak_check:
     resources:
         mem_mb=2048,
     params:
-        ignore_words=config["deidentify"]["leak_ignore_words"],
+        leak=leak_check_params(),
     script:
         "../scripts/leak_check.py"
 
