@@ -232,3 +232,31 @@ def test_public_names_from_bibliography_and_front_matter():
     assert public_names("", '---\nauthor: "The selfcare project"\n---\n') == ["The selfcare project"]
     assert public_names("", "no front matter\nauthor: X") == []
     assert public_names("", "---\n---\n") == []
+
+
+def test_the_public_context_is_the_name_as_written():
+    index = _index(CITED)
+    assert _names("Graham J. K. Thornicroft", index) == []
+    assert _names("Graham Jo Thornicroft", index) == [(1, "name")]
+    assert _names("Graham Bloggs Thornicroft", index) == [(1, "name")]
+    assert _names("Thornicroft, Jo Graham", index) == [(1, "name")]
+    assert _names("Thornicroft,\nGraham and Graham", index) == [(2, "name")]
+    accents = build_leak_index([{"type": "name", "value": "Zoë Quill"}], public_names=["Zoe Adamsova"])
+    assert _names("Zoë Adamsová and Zoe ADAMSOVA", accents) == []
+    assert _names("Zoë Adams", accents) == [(1, "name")]
+
+
+def test_markup_text_exactly():
+    html = '<p class="x">Ada&nbsp;&amp;<br/>Bo</p>\n<img src="a.png" alt="Fig"><img alt="">\n<script>\nx\n</script>End'
+    assert markup_text(html) == " Ada\xa0& Bo \n  Fig  \n \n\n End"
+    assert markup_text("<style/>a</p>b") == " a b"
+
+
+def test_segments_by_suffix_and_signature():
+    png = _png([(b"tEXt", b"Title\0Ada")])
+    assert document_segments("figure", png) == [Segment("PNG text chunk Title", "Title Ada", False)]
+    assert document_segments("notes", b"Ada") == [Segment("", "Ada", True)]
+    assert document_segments("a.CSV", b"x,y") == [Segment("", "x | y", True)]
+    assert document_segments("a.JSON", b'"\\u0041"') == [Segment("", "A", True)]
+    assert document_segments("a.svg", b"<svg><text>Ada</text></svg>") == [Segment("", "  Ada  ", True)]
+    assert document_segments("a.htm", b"<b>x</b>") == [Segment("", " x ", True)]

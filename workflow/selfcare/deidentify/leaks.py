@@ -172,7 +172,7 @@ def _public_index(people: Iterable[str]) -> dict[str, frozenset[str]]:
         given, family = _name_roles(person)
         for g in given:
             out.setdefault(g, set()).update(family)
-    return {g: frozenset(f) for g, f in sorted(out.items()) if f}
+    return {g: frozenset(f) for g, f in sorted(out.items())}
 
 
 def build_leak_index(
@@ -360,11 +360,9 @@ def _public_context(words: Sequence[str], i: int, public: Mapping[str, frozenset
     word before is a surname of a public person with this first name.
     """
     key = words[i]
-    families = public.get(key) or public.get(_unaccent(key))
-    if not families:
-        return False
+    families = public.get(key) or public.get(_unaccent(key)) or frozenset()
     after = [w for w in words[i + 1 : i + 4] if len(w) > 1][:1]
-    before = words[i - 1 : i] if i else []
+    before = words[max(i - 1, 0) : i]
     return any(w in families or _unaccent(w) in families for w in after + before)
 
 
