@@ -140,6 +140,13 @@ def deidentify_params():
     return {k: v for k, v in config["deidentify"].items() if k not in LEAK_CHECK_KEYS}
 
 
+def config_without_leak_check():
+    """The whole configuration but for the leak check's settings (for rules
+    that quote settings, so that changing a leak setting does not rebuild
+    the manuscript)."""
+    return {**config, "deidentify": deidentify_params()}
+
+
 def leak_check_params():
     """The leak check's settings (its slice of config["deidentify"])."""
     return {"ignore_words": config["deidentify"]["leak_ignore_words"]}

@@ -72,7 +72,7 @@ rule config_numbers:
     resources:
         mem_mb=1024,
     params:
-        config=config,
+        config=config_without_leak_check(),
     script:
         "../scripts/config_numbers.py"
 
