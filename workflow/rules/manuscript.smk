@@ -59,7 +59,6 @@ rule figures:
 rule config_numbers:
     input:
         code=package_code("../scripts/config_numbers.py"),
-        config="config/config.yaml",
         measures="config/measures.yaml",
         simulation="config/simulation.yaml",
     output:
@@ -72,7 +71,10 @@ rule config_numbers:
     resources:
         mem_mb=1024,
     params:
+        # the settings as values, not config.yaml as an input: editing a
+        # setting the text does not quote (say, a leak-check word) rebuilds nothing
         config=config_without_leak_check(),
+        config_file="config/config.yaml",
     script:
         "../scripts/config_numbers.py"
 
