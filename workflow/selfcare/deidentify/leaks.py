@@ -18,6 +18,7 @@ person's, not a leak; a register surname or a register full name still is.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -82,6 +83,7 @@ _MONTH_NUMBERS = {
     for name in names
 }
 _PLACEHOLDER_RE = re.compile(r"\[(?:" + "|".join(PLACEHOLDER_TYPES) + r")\]")
+_NON_DIGIT_RE = re.compile(r"\D")
 _DIGIT_RUN_RE = re.compile(r"\d(?:[\s().\-]{0,3}\d)*")
 _LEAK_WORD_RE = re.compile(rf"{_LETTER}+(?:'{_LETTER}+)*")
 _LEAK_POSTCODE_RE = re.compile(
@@ -353,35 +355,34 @@ def _date_matches(text: str, dates: frozenset[tuple[int, int, int]]) -> list[tup
     return found
 
 
-def _public_context(words: Sequence[str], i: int, public: Mapping[str, frozenset[str]]) -> bool:
-    """Whether word ``i`` (case-folded) is written as part of a public person's name.
+def _public_context(clean: str, end: int, key: str, before: str, public: Mapping[str, frozenset[str]]) -> bool:
+    """Whether the name part ``key`` ending at ``end`` is written as part of a public person's name.
 
     That is: the next word (single-letter initials skipped, up to two) or the
-    word before is a surname of a public person with this first name.
+    word ``before`` it is a surname of a public person with this first name.
     """
-    key = words[i]
     families = public.get(key) or public.get(_unaccent(key)) or frozenset()
-    after = [w for w in words[i + 1 : i + 4] if len(w) > 1][:1]
-    before = words[max(i - 1, 0) : i]
-    return any(w in families or _unaccent(w) in families for w in after + before)
+    following = (m.group().casefold() for m in itertools.islice(_LEAK_WORD_RE.finditer(clean, end), 3))
+    after = [w for w in following if len(w) > 1][:1]
+    return any(w in families or _unaccent(w) in families for w in [*after, before])
 
 
 def _name_matches(clean: str, index: LeakIndex) -> list[tuple[int, str]]:
     """(position, name part) of each register name part in ``clean`` (see :func:`scan_text`)."""
     names = index.names
-    matches = list(_LEAK_WORD_RE.finditer(clean))
-    words = [m.group().casefold() for m in matches]
     found: list[tuple[int, str]] = []
-    for i, key in enumerate(words):
+    before = ""
+    for m in _LEAK_WORD_RE.finditer(clean):
+        key = m.group().casefold()
         plain = _unaccent(key)
         if key.endswith("'s") and key not in names and plain not in names:
             key, plain = key[:-2], plain[:-2]
         hit = key if key in names else plain if plain in names else None
-        if hit is None:
-            continue
-        if hit in index.given_only and _public_context(words, i, index.public):
-            continue
-        found.append((matches[i].start(), hit))
+        if hit is not None and not (
+            hit in index.given_only and _public_context(clean, m.end(), key, before, index.public)
+        ):
+            found.append((m.start(), hit))
+        before = key
     return found
 
 
@@ -414,7 +415,8 @@ def find_identifiers(text: str, index: LeakIndex) -> list[tuple[int, str, str]]:
         lengths = index.digit_lengths
         lookup = index.digits
         for run in _DIGIT_RUN_RE.finditer(clean):
-            d = re.sub(r"\D", "", run.group())
+            d = run.group()
+            d = d if d.isdigit() else _NON_DIGIT_RE.sub("", d)
             if len(d) < lengths[0]:
                 continue
             for n in lengths:
