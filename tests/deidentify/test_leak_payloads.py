@@ -260,3 +260,24 @@ def test_segments_by_suffix_and_signature():
     assert document_segments("a.JSON", b'"\\u0041"') == [Segment("", "A", True)]
     assert document_segments("a.svg", b"<svg><text>Ada</text></svg>") == [Segment("", "  Ada  ", True)]
     assert document_segments("a.htm", b"<b>x</b>") == [Segment("", " x ", True)]
+
+
+def test_csv_line_breaks_inside_cells_and_broken_csv():
+    (seg,) = document_segments("q.csv", b'1,"a\rb"\n2,Rosa\n')
+    assert seg.text == "1 | a b\n2 | Rosa\n"
+    (bad,) = document_segments("q.csv", b'1,a\rRosa\n')
+    assert bad.text == "1,a\rRosa\n"
+
+
+def test_png_text_chunks_decode_as_the_format_says():
+    index = build_leak_index([{"type": "name", "value": "Zo\u00eb Quill"}])
+    chunks = _png([(b"iTXt", b"Comment\0\0\0\0\0" + "Zo\u00eb".encode()), (b"iTXt", b"Bad\0\0\0\0\0\xffQuill")])
+    segs = document_segments("f.png", chunks)
+    assert [s.text for s in segs] == ["Comment Zo\u00eb", "Bad Quill"]
+    assert [scan_text(s.text, index)["name"] for s in segs] == [1, 1]
+
+
+def test_bibtex_values_with_nested_braces_and_quotes():
+    bib = '@a{x, author = {M{\\"u}ller, Hans and Bo Chan}, editor = "", title = "T"}\n@b{y, editor = "Ann Lee", note = "n"}'
+    assert public_names(bib) == ['Hans M{\\"u}ller', "Bo Chan", "Ann Lee"]
+    assert public_names("@c{z, author = {Unclosed, Brace") == ["Brace Unclosed"]

@@ -16,7 +16,6 @@ import csv
 import io as _io
 import json
 import re
-import struct
 import zipfile
 import zlib
 from html.parser import HTMLParser
@@ -99,12 +98,8 @@ class _Reader(HTMLParser):
         self._put(" ")
 
     def handle_data(self, data: str) -> None:
-        self._put(_blank(data) if self.hidden else data)
-
-
-def _blank(text: str) -> str:
-    """Keep only the line breaks of a hidden text."""
-    return "\n" * text.count("\n")
+        if not self.hidden:
+            self._put(data)
 
 
 def markup_text(source: str) -> str:
@@ -122,13 +117,17 @@ def markup_text(source: str) -> str:
 
 def _csv_text(source: str) -> str:
     """CSV cells separated by `` | `` on the line where their row starts
-    (a cell's own line breaks read as spaces)."""
+    (a cell's own line breaks read as spaces); a file that is not valid CSV
+    as it is."""
     out = [""] * (source.count("\n") + 1)
-    reader = csv.reader(_io.StringIO(source, newline=""))
+    reader = csv.reader(_io.StringIO(source, newline="\n"))
     start = 0
-    for row in reader:
-        out[start] = " | ".join(_BREAKS.sub(" ", cell) for cell in row)
-        start = reader.line_num
+    try:
+        for row in reader:
+            out[start] = " | ".join(_BREAKS.sub(" ", cell) for cell in row)
+            start = reader.line_num
+    except csv.Error:
+        return source
     return "\n".join(out)
 
 
@@ -149,7 +148,7 @@ def _png_texts(data: bytes) -> list[Segment]:
     out: list[Segment] = []
     pos = len(_PNG_SIGNATURE)
     while pos + 8 <= len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        length = int.from_bytes(data[pos : pos + 4], "big")
         kind = data[pos + 4 : pos + 8]
         body = data[pos + 8 : pos + 8 + length]
         pos += 12 + length
