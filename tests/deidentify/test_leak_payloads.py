@@ -281,3 +281,8 @@ def test_bibtex_values_with_nested_braces_and_quotes():
     bib = '@a{x, author = {M{\\"u}ller, Hans and Bo Chan}, editor = "", title = "T"}\n@b{y, editor = "Ann Lee", note = "n"}'
     assert public_names(bib) == ['Hans M{\\"u}ller', "Bo Chan", "Ann Lee"]
     assert public_names("@c{z, author = {Unclosed, Brace") == ["Brace Unclosed"]
+
+
+def test_a_truncated_png_chunk_header_is_still_read():
+    segs = document_segments("f.png", b"\x89PNG\r\n\x1a\n\0\0\0\0tEXt")
+    assert segs == [Segment("PNG text chunk ", " ", False)]
