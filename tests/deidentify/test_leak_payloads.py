@@ -37,7 +37,7 @@ RELEASED = pd.DataFrame({"pid": ["Paaaa000001", "Pbbbb000002"]})
 CITED = ["Graham Thornicroft", "M. Knapp", "Lindqvist Ulla"]
 
 
-def _index(public=()):
+def _index(public=()):  # noqa: D103
     pids = {"participants.csv": released_pseudonyms(REGISTER, RELEASED)}
     return build_leak_index(register_identifiers({"participants.csv": REGISTER}, None, pids), public_names=public)
 
@@ -226,7 +226,7 @@ def test_public_names_from_bibliography_and_front_matter():
     bib = """@book{a, author = {Thornicroft, Graham and Knapp, M. and {The Research Team}},
       editor = "Smith, Ann", title = {Graham {and} others}}
     @misc{b, author={Jo  Bloggs and Graham Thornicroft}, note = {author = x}}"""
-    assert public_names(bib) == ["Graham Thornicroft", "M. Knapp", "Ann Smith", "Jo Bloggs"]
+    assert public_names(bib, "") == ["Graham Thornicroft", "M. Knapp", "Ann Smith", "Jo Bloggs"]
     qmd = "---\ntitle: T\nauthor:\n  - Ann Lee\n  - name: Bo Chan\n  - name: {given: Cy, family: Dee}\n---\nbody"
     assert public_names("", qmd) == ["Ann Lee", "Bo Chan", "Cy Dee"]
     assert public_names("", '---\nauthor: "The selfcare project"\n---\n') == ["The selfcare project"]
@@ -279,10 +279,28 @@ def test_png_text_chunks_decode_as_the_format_says():
 
 def test_bibtex_values_with_nested_braces_and_quotes():
     bib = '@a{x, author = {M{\\"u}ller, Hans and Bo Chan}, editor = "", title = "T"}\n@b{y, editor = "Ann Lee", note = "n"}'
-    assert public_names(bib) == ['Hans M{\\"u}ller', "Bo Chan", "Ann Lee"]
-    assert public_names("@c{z, author = {Unclosed, Brace") == ["Brace Unclosed"]
+    assert public_names(bib, "") == ['Hans M{\\"u}ller', "Bo Chan", "Ann Lee"]
+    assert public_names("@c{z, author = {Unclosed, Brace", "") == ["Brace Unclosed"]
 
 
 def test_a_truncated_png_chunk_header_is_still_read():
     segs = document_segments("f.png", b"\x89PNG\r\n\x1a\n\0\0\0\0tEXt")
     assert segs == [Segment("PNG text chunk ", " ", False)]
+
+
+def test_public_names_edge_cases():
+    bib = "author = {Thornicroft, Graham and {The Team} and Last, Jr, First}, editor = X, author ="
+    assert public_names(bib, "") == ["Graham Thornicroft", "Jr, First Last"]
+    assert public_names("", "---\n- a list\n---\n") == []
+    assert public_names("", "---\nauthor: {name: {family: Dee}}\n---\n") == ["Dee"]
+    assert public_names("", "---\nauthor: {name: {given: Cy}}\n---\n") == ["Cy"]
+    assert public_names("", "---\nauthor: Ann Lee\n---\nbody\n---\nauthor: Not Me\n") == ["Ann Lee"]
+    assert public_names("", "x\n---\nauthor: Not Me\n---\n") == []
+
+
+def test_markup_edge_cases():
+    assert markup_text("<p>Ada\nQuill</p>") == " Ada\nQuill "
+    assert markup_text("</script>Ada<img alt='Bo'/>") == " Ada  Bo "
+    assert markup_text("<script>x</script><style>y</style>z") == "    z"
+    assert document_segments("x.png", b"Ada Quill text") == []
+    assert document_segments("dir.v2/notes", b"Ada") == [Segment("", "Ada", True)]

@@ -19,6 +19,7 @@ import re
 import zipfile
 import zlib
 from html.parser import HTMLParser
+from pathlib import PurePosixPath
 from typing import NamedTuple
 
 import yaml
@@ -71,30 +72,31 @@ class _Reader(HTMLParser):
     def __init__(self, n_lines: int) -> None:
         super().__init__(convert_charrefs=True)
         self.lines: list[list[str]] = [[] for _ in range(n_lines + 1)]
-        self.hidden = 0
+        self.hidden = False
 
     def _put(self, text: str) -> None:
         line = self.getpos()[0] - 1
         for i, piece in enumerate(text.split("\n")):
-            self.lines[min(line + i, len(self.lines) - 1)].append(piece)
+            self.lines[line + i].append(piece)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _HIDDEN:
-            self.hidden += 1
-        self._put(" ")
+    def _alt(self, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
             if name == "alt" and value:
                 self._put(f" {value} ")
 
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN:
+            self.hidden = True
+        self._put(" ")
+        self._alt(attrs)
+
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _HIDDEN:  # <script/>: nothing hidden follows
-            self._put(" ")
-            return
-        self.handle_starttag(tag, attrs)
+        self._put(" ")  # <script/> hides nothing
+        self._alt(attrs)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _HIDDEN and self.hidden:
-            self.hidden -= 1
+        if tag in _HIDDEN:
+            self.hidden = False
         self._put(" ")
 
     def handle_data(self, data: str) -> None:
@@ -120,7 +122,7 @@ def _csv_text(source: str) -> str:
     (a cell's own line breaks read as spaces); a file that is not valid CSV
     as it is."""
     out = [""] * (source.count("\n") + 1)
-    reader = csv.reader(_io.StringIO(source, newline="\n"))
+    reader = csv.reader(_io.StringIO(source))  # lines end at "\n" only
     start = 0
     try:
         for row in reader:
@@ -199,7 +201,7 @@ def document_segments(name: str, data: bytes) -> list[Segment] | None:
         decoded strings. Anything else: UTF-8 text (undecodable bytes
         ignored) without base64 image payloads.
     """
-    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    suffix = PurePosixPath(name).suffix.lower()
     if suffix in OPAQUE_IMAGES:
         return None
     if suffix == ".png" or data.startswith(_PNG_SIGNATURE):
@@ -223,7 +225,8 @@ def document_segments(name: str, data: bytes) -> list[Segment] | None:
     return [Segment("", strip_image_payloads(text), True)]
 
 
-_BIB_FIELD = re.compile(r"(?i)\b(?:author|editor)\s*=\s*")
+_BIB_FIELD = re.compile(r"(?i)\b(?:author|editor)\s*=\s*(?=[{\"])")
+_FRONT_MATTER = re.compile(r"---\n(.*?)\n---", re.S)
 
 
 def _braced(text: str, start: int) -> str:
@@ -239,7 +242,7 @@ def _braced(text: str, start: int) -> str:
     return text[start + 1 : i]
 
 
-def public_names(bibliography: str = "", front_matter: str = "") -> list[str]:
+def public_names(bibliography: str, front_matter: str) -> list[str]:
     """People a manuscript names in public, as ``"Given Family"``.
 
     Parameters
@@ -258,15 +261,15 @@ def public_names(bibliography: str = "", front_matter: str = "") -> list[str]:
     """
     names: list[str] = []
     for m in _BIB_FIELD.finditer(bibliography):
-        if m.end() < len(bibliography) and bibliography[m.end()] in '{"':
-            for person in re.split(r"\s+and\s+", _braced(bibliography, m.end())):
-                person = " ".join(person.split())
-                if not person or person.startswith("{"):
-                    continue
-                family, comma, given = person.partition(",")
-                names.append(f"{given.strip()} {family.strip()}" if comma else person)
-    if front_matter.startswith("---"):
-        head = yaml.safe_load(front_matter.split("---", 2)[1]) or {}
+        for person in re.split(r"\s+and\s+", _braced(bibliography, m.end())):
+            person = " ".join(person.split())
+            if not person or person.startswith("{"):
+                continue
+            family, comma, given = person.partition(",")
+            names.append(f"{given.strip()} {family.strip()}" if comma else person)
+    front = _FRONT_MATTER.match(front_matter)
+    if front:
+        head = yaml.safe_load(front.group(1)) or {}
         authors = head.get("author") if isinstance(head, dict) else None
         for a in authors if isinstance(authors, list) else [authors]:
             name = a.get("name") if isinstance(a, dict) else a
