@@ -16,6 +16,7 @@ from selfcare.deidentify.leaks import (
     LeakIndex,
     build_leak_index,
     extractable_text,
+    find_identifiers,
     register_identifiers,
     scan_bytes,
     scan_outputs,
@@ -219,34 +220,62 @@ def test_register_identifiers_with_corrections():
     )
     records = register_identifiers(registers, corrections)
     assert records == [
-        {"type": "name", "value": "Ann Bell"},
-        {"type": "phone", "value": "07700 900123"},
-        {"type": "email", "value": "a@b.org"},
-        {"type": "postcode", "value": "SW17 0RE"},
-        {"type": "name", "value": "Anne Bell"},
-        {"type": "date_of_birth", "value": "2001-02-03"},
+        {"type": "name", "value": "Ann Bell", "source": "participants row 1"},
+        {"type": "phone", "value": "07700 900123", "source": "participants row 1"},
+        {"type": "email", "value": "a@b.org", "source": "interviewees row 1"},
+        {"type": "postcode", "value": "SW17 0RE", "source": "interviewees row 1"},
+        {"type": "name", "value": "Anne Bell", "source": "corrections.csv row 1"},
+        {"type": "date_of_birth", "value": "2001-02-03", "source": "corrections.csv row 5"},
     ]
     assert register_identifiers(registers) == records[:4]
     assert register_identifiers(registers, corrections.iloc[:0]) == records[:4]
+    labelled = register_identifiers(registers, None, {"participants": ["P1", None, None], "interviewees": [None]})
+    assert [r["source"] for r in labelled] == ["participants row 1 (released as P1)"] * 2 + [
+        "interviewees row 1 (not released)"] * 2
+    frame = pd.DataFrame({"full_name": [None, "Cy Dee"]})
+    assert register_identifiers({"p.csv": frame}) == [{"type": "name", "value": "Cy Dee", "source": "p.csv row 2"}]
+
+
+def test_sources_are_indexed_by_type_and_identifier():
+    index = build_leak_index([
+        {"type": "name", "value": "Ann Bell", "source": "r1"},
+        {"type": "name", "value": "Ann Cole", "source": "r2"},
+        {"type": "name", "value": "Ann Cole", "source": "r2"},
+        {"type": "phone", "value": "07700 900123", "source": "r3"},
+        {"type": "date_of_birth", "value": "03/02/2001", "source": "r4"},
+        {"type": "email", "value": "A@B.org", "source": "r5"},
+        {"type": "postcode", "value": "sw17 0re", "source": "r6"},
+        {"type": "nhs_number", "value": "943 476 5919", "source": ""},
+    ])
+    assert index.sources == {
+        "date_of_birth:2001-02-03": ("r4",), "email:a@b.org": ("r5",), "name:ann": ("r1", "r2"),
+        "name:bell": ("r1",), "name:cole": ("r2",), "phone:7700900123": ("r3",), "postcode:SW170RE": ("r6",),
+    }
+    assert index.given_only == frozenset({"ann"})
+    assert find_identifiers("x\nBell, 03/02/01 and 9434765919\n\nANN", index) == [
+        (2, "name", "bell"), (2, "date_of_birth", "2001-02-03"), (2, "nhs_number", "9434765919"), (4, "name", "ann")]
 
 
 def test_extractable_text_by_file_type(monkeypatch):
-    assert extractable_text(".png", b"x") is None
-    assert extractable_text(".jpg", b"x") is None
-    assert extractable_text(".jpeg", b"x") is None
-    assert extractable_text(".gif", b"x") is None
-    assert extractable_text(".csv", b"a,\xffb") == "a,b"
+    assert extractable_text("a.jpg", b"x") is None
+    assert extractable_text("a.jpeg", b"x") is None
+    assert extractable_text("a.gif", b"x") is None
+    assert extractable_text("a.webp", b"x") is None
+    assert extractable_text("a.png", b"\x89PNG\r\n\x1a\n") == ""
+    assert extractable_text("a.csv", b"a,\xffb") == "a | b"
+    assert extractable_text("a.txt", b"a,\xffb") == "a,b"
+    assert extractable_text("README", b"a,b") == "a,b"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("b.txt", "second")
         zf.writestr("a.txt", "first\xe9")
-    assert extractable_text(".qdpx", buf.getvalue()) == "first\xe9\nsecond"
-    assert extractable_text(".zip", buf.getvalue()) == "first\xe9\nsecond"
-    import selfcare.report.render as render
+    assert extractable_text("x.qdpx", buf.getvalue()) == "first\xe9\nsecond"
+    assert extractable_text("x.ZIP", buf.getvalue()) == "first\xe9\nsecond"
+    import selfcare.deidentify.documents as documents
 
     seen = []
-    monkeypatch.setattr(render, "pdf_text", lambda data: seen.append(data) or "pdf text")
-    assert extractable_text(".pdf", b"%PDF-1.7") == "pdf text"
+    monkeypatch.setattr(documents, "_pdf_pages", lambda data: seen.append(data) or [documents.Segment("page 1", "pdf", False)])
+    assert extractable_text("x.pdf", b"%PDF-1.7") == "pdf"
     assert seen == [b"%PDF-1.7"]
 
 
@@ -262,9 +291,10 @@ def test_scan_outputs_report(index):
         "skipped": ["a.png"],
         "identifiers_indexed": dict(index.sizes),
         "hits": [
-            {"file": "a.md", "type": "postcode", "count": 1},
-            {"file": "b.md", "type": "name", "count": 2},
-            {"file": "b.md", "type": "phone", "count": 1},
+            {"file": "a.md", "type": "postcode", "count": 1, "locations": [{"where": "line 1", "source": UNKNOWN}]},
+            {"file": "b.md", "type": "name", "count": 2,
+             "locations": [{"where": "line 1", "source": UNKNOWN}, {"where": "line 1", "source": UNKNOWN}]},
+            {"file": "b.md", "type": "phone", "count": 1, "locations": [{"where": "line 1", "source": UNKNOWN}]},
         ],
         "hits_by_type": {"name": 2, "phone": 1, "postcode": 1},
     }
@@ -273,6 +303,9 @@ def test_scan_outputs_report(index):
     assert clean["files_scanned"] == 2 and clean["files_skipped"] == 0
     two = scan_outputs({"x.md": "Quennell", "y.md": "Quennell Beatrix"}, index)
     assert two["hits_by_type"] == {"name": 3}
+
+
+UNKNOWN = "register row unknown"
 
 
 def test_leak_error_message_names_files_and_types_only():
@@ -344,4 +377,4 @@ def test_undecodable_bytes_in_zip_members_are_ignored():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("a.txt", b"Quen\xffnell")
-    assert extractable_text(".qdpx", buf.getvalue()) == "Quennell"
+    assert extractable_text("coding.qdpx", buf.getvalue()) == "Quennell"

@@ -313,7 +313,12 @@ def test_register_identifiers_add_name_variants(lex):
     import pandas as pd
     from selfcare.deidentify.leaks import register_identifiers
 
-    regs = {"participants": pd.DataFrame({"full_name": ["Robert Pemberton"], "email": ["bob@example.org"]})}
-    base = [{"type": "name", "value": "Robert Pemberton"}, {"type": "email", "value": "bob@example.org"}]
-    assert register_identifiers(regs) == base
-    assert register_identifiers(regs, None, lex) == [*base, {"type": "name", "value": "bobbo"}]
+    regs = {"participants.csv": pd.DataFrame({"full_name": ["Robert Pemberton"], "email": ["bob@example.org"]})}
+    base = register_identifiers(regs)
+    assert [(r["type"], r["value"]) for r in base] == [("name", "Robert Pemberton"), ("email", "bob@example.org")]
+    with_variants = register_identifiers(regs, None, None, lex)
+    assert with_variants[:2] == base
+    # the variant is indexed as a first name beside the person's surname, from the same row
+    assert with_variants[2:] == [
+        {"type": "name", "value": "bobbo Pemberton", "source": base[0]["source"] + " (variant)"}
+    ]

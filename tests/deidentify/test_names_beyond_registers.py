@@ -147,7 +147,7 @@ def test_leak_index_holds_diminutives_that_are_not_words(lex):
 
     assert "becky" in leak_variants(["Rebecca Pemberton", None], lex)
     assert "will" not in leak_variants(["William Pemberton"], lex)
-    regs = {"participants": pd.DataFrame({"full_name": ["Rebecca Pemberton"]})}
-    assert register_identifiers(regs) == [{"type": "name", "value": "Rebecca Pemberton"}]
+    regs = {"participants.csv": pd.DataFrame({"full_name": ["Rebecca Pemberton"]})}
+    assert [r["value"] for r in register_identifiers(regs)] == ["Rebecca Pemberton"]
     index = build_leak_index(register_identifiers(regs, lexicon=lex))
     assert scan_text("and Becky said", index)["name"] == 1

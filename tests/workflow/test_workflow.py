@@ -195,6 +195,20 @@ def test_covariate_change_reruns_only_the_affected_model(workdir):
     assert not planned & untouched, f"unaffected analyses would rerun: {sorted(planned & untouched)}"
 
 
+def test_leak_check_settings_rerun_only_the_leak_check(workdir):
+    # the leak check's settings are not de-identification's params (issue 16)
+    cfg_path = workdir / "config/config.yaml"
+    original = cfg_path.read_text()
+    cfg = yaml.safe_load(original)
+    cfg["deidentify"]["leak_ignore_words"] = ["Hope"]
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    try:
+        planned = _planned_rules(workdir)
+    finally:
+        cfg_path.write_text(original)
+    assert planned - {"all"} == {"leak_check"}
+
+
 def test_scoring_rule_change_reruns_scoring(workdir):
     path = workdir / "config/measures.yaml"
     original = path.read_text()

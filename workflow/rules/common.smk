@@ -165,6 +165,29 @@ def rule_scripts():
     return out
 
 
+#: Keys of config["deidentify"] that only the leak check reads.
+LEAK_CHECK_KEYS = ("leak_ignore_words",)
+
+
+def deidentify_params():
+    """config["deidentify"] without the leak check's settings, so that
+    changing those reruns only the leak check, never de-identification and
+    everything downstream."""
+    return {k: v for k, v in config["deidentify"].items() if k not in LEAK_CHECK_KEYS}
+
+
+def config_without_leak_check():
+    """The whole configuration but for the leak check's settings (for rules
+    that quote settings, so that changing a leak setting does not rebuild
+    the manuscript)."""
+    return {**config, "deidentify": deidentify_params()}
+
+
+def leak_check_params():
+    """The leak check's settings (its slice of config["deidentify"])."""
+    return {"ignore_words": config["deidentify"]["leak_ignore_words"]}
+
+
 def analysis_params(*keys):
     """The slice of config["analysis"] a rule uses (so that changing one
     model's settings reruns only that model and what depends on it)."""

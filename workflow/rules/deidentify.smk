@@ -38,7 +38,7 @@ rule deidentify:
     resources:
         mem_mb=2048,
     params:
-        cfg=config["deidentify"],
+        cfg=deidentify_params(),
         tables=DEID_TABLES,
     script:
         "../scripts/deidentify.py"

@@ -61,7 +61,6 @@ rule figures:
 rule config_numbers:
     input:
         code=package_code("../scripts/config_numbers.py"),
-        config="config/config.yaml",
         measures="config/measures.yaml",
         simulation="config/simulation.yaml",
     output:
@@ -74,7 +73,10 @@ rule config_numbers:
     resources:
         mem_mb=1024,
     params:
-        config=config,
+        # the settings as values, not config.yaml as an input: editing a
+        # setting the text does not quote (say, a leak-check word) rebuilds nothing
+        config=config_without_leak_check(),
+        config_file="config/config.yaml",
     script:
         "../scripts/config_numbers.py"
 
@@ -221,6 +223,9 @@ rule leak_check:
         registers=expand(
             "{raw}/{f}", raw=str(RAW), f=["participants.csv", "interviewees.csv"]
         ),
+        released=["results/deid/participants.csv", "results/deid/interviewees.csv"],
+        bibliography=wf("manuscript/references.bib"),
+        manuscript=wf("manuscript/index.qmd"),
         codebook=CODEBOOK,
         scanned=[
             "results/report/trace.csv",
@@ -246,7 +251,7 @@ rule leak_check:
     resources:
         mem_mb=2048,
     params:
-        ignore_words=config["deidentify"]["leak_ignore_words"],
+        leak=leak_check_params(),
     script:
         "../scripts/leak_check.py"
 

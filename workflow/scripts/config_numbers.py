@@ -10,7 +10,8 @@ def main(smk):
     records = confignumbers.config_records(
         dict(smk.params.config), io.read_yaml(smk.input.measures), io.read_yaml(smk.input.simulation)
     )
-    io.write_json(smk.output.numbers, attach_provenance(records, smk.rule, smk.output.numbers, smk.input))
+    inputs = [*smk.input, smk.params.config_file]  # the settings came as params
+    io.write_json(smk.output.numbers, attach_provenance(records, smk.rule, smk.output.numbers, inputs))
     LOG.info("%d configuration numbers", len(records))
 
 

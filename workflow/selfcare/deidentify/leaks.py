@@ -3,34 +3,47 @@
 :func:`build_leak_index` indexes every identifier of the raw registers (names,
 NHS numbers, dates of birth, phones, e-mails, postcodes, corrected values
 included); :func:`scan_text` and :func:`scan_bytes` count them per type in a
-text; :func:`scan_outputs` runs over every output file (PDF text extracted,
-zip members read). Reports name the file, the identifier type and the count,
-never the value.
+text; :func:`find_identifiers` says where; :func:`scan_outputs` runs over
+every output file read as a reader meets it
+(:func:`selfcare.deidentify.documents.document_segments`). Reports name the
+file, the line or page, the identifier type and the register row it came from
+(with its pseudonym when released), never the value.
+
+Names that a manuscript prints in public (cited authors and editors, its own
+authors) are read in their own context: a register first name written as part
+of such a person's name ("Graham Thornicroft", "Thornicroft, Graham") is that
+person's, not a leak; a register surname or a register full name still is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io as _io
+import itertools
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from selfcare.deidentify.documents import Segment, document_segments, strip_image_payloads
 from selfcare.deidentify.keys import _phone_digits
-from selfcare.deidentify.lexicon import Lexicon
-from selfcare.deidentify.names import _CHAR_FOLD, _LETTER, _fold, _name_parts, _unaccent, leak_variants
+from selfcare.deidentify.leak_sources import REGISTER_COLUMNS, register_identifiers, released_pseudonyms
+from selfcare.deidentify.names import _CHAR_FOLD, _LETTER, _fold, _name_parts, _unaccent
 from selfcare.deidentify.scrub import _EMAIL_RE, PLACEHOLDER_TYPES
 
 __all__ = [
     "LEAK_TYPES",
     "LeakIndex",
+    "REGISTER_COLUMNS",
     "build_leak_index",
+    "find_identifiers",
+    "register_identifiers",
+    "released_pseudonyms",
     "scan_bytes",
+    "scan_outputs",
     "scan_text",
+    "strip_image_payloads",
 ]
 
 #: Identifier types understood by :func:`build_leak_index`.
@@ -70,6 +83,7 @@ _MONTH_NUMBERS = {
     for name in names
 }
 _PLACEHOLDER_RE = re.compile(r"\[(?:" + "|".join(PLACEHOLDER_TYPES) + r")\]")
+_NON_DIGIT_RE = re.compile(r"\D")
 _DIGIT_RUN_RE = re.compile(r"\d(?:[\s().\-]{0,3}\d)*")
 _LEAK_WORD_RE = re.compile(rf"{_LETTER}+(?:'{_LETTER}+)*")
 _LEAK_POSTCODE_RE = re.compile(
@@ -105,6 +119,13 @@ class LeakIndex:
         Dates of birth as (year, month, day).
     sizes : dict of str to int
         Number of distinct identifiers per type.
+    given_only : frozenset of str
+        Name parts that are only ever a first (given) name in the registers.
+    public : dict of str to frozenset of str
+        First name -> surnames of the people a manuscript names in public.
+    sources : dict of str to tuple of str
+        ``"type:identifier"`` -> labels of the register rows it came from
+        (see :func:`register_identifiers`); never printed.
     """
 
     names: frozenset[str] = field(repr=False)
@@ -113,6 +134,9 @@ class LeakIndex:
     postcodes: frozenset[str] = field(repr=False)
     dates: frozenset[tuple[int, int, int]] = field(repr=False)
     sizes: dict[str, int] = field(default_factory=dict)
+    given_only: frozenset[str] = field(default=frozenset(), repr=False)
+    public: Mapping[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def digit_lengths(self) -> tuple[int, ...]:
@@ -132,8 +156,31 @@ def _parse_dob(value: str) -> dt.date:
     raise ValueError("not an ISO (YYYY-MM-DD) or DD/MM/YYYY date")
 
 
+def _name_roles(value: str) -> tuple[set[str], set[str]]:
+    """Searchable parts of a register name: (first names, surname), accents folded too.
+
+    The last word is the surname; any earlier word a first (or middle) name.
+    """
+    words = value.split()
+    given = _name_parts(" ".join(words[:-1]), min_letters=3)
+    family = _name_parts(words[-1], min_letters=3) if words else set()
+    return given | {_unaccent(p) for p in given}, family | {_unaccent(p) for p in family}
+
+
+def _public_index(people: Iterable[str]) -> dict[str, frozenset[str]]:
+    """First name -> surnames of public people (``"Given Family"`` strings)."""
+    out: dict[str, set[str]] = {}
+    for person in people:
+        given, family = _name_roles(person)
+        for g in given:
+            out.setdefault(g, set()).update(family)
+    return {g: frozenset(f) for g, f in sorted(out.items())}
+
+
 def build_leak_index(
-    records: list[dict[str, str]], ignore_words: set[str] | frozenset[str] = frozenset()
+    records: list[dict[str, str]],
+    ignore_words: set[str] | frozenset[str] = frozenset(),
+    public_names: Iterable[str] = (),
 ) -> LeakIndex:
     """Normalise register identifiers into an index for :func:`scan_text`.
 
@@ -141,7 +188,9 @@ def build_leak_index(
     ----------
     records : list of dict
         Each ``{"type": t, "value": v}`` with ``t`` in :data:`LEAK_TYPES`.
-        Records whose value is missing or blank are skipped. Names contribute
+        Records whose value is missing or blank are skipped; an optional
+        ``"source"`` labels the register row (reported with a hit, see
+        :func:`register_identifiers`). Names contribute
         every part of three or more letters (hyphenated and apostrophe names
         also their pieces), each also without accents (a text's words are
         compared with and without theirs, so "Zoe" finds "Zoë" and back); NHS numbers their ten digits; phone numbers their
@@ -153,6 +202,11 @@ def build_leak_index(
         name leaks even if they are someone's name part (for example site
         codes, place or theme words such as "Leeds" or "Hope"). Matching is
         case-insensitive. Applies to names only.
+    public_names : iterable of str, optional
+        People named in public by the outputs (``"Given Family"``: cited
+        authors and editors, the manuscript's authors; see
+        :func:`selfcare.deidentify.documents.public_names`). A register
+        first name written as part of such a name is not a hit.
 
     Returns
     -------
@@ -168,10 +222,13 @@ def build_leak_index(
     """
     ignore = {_fold(w) for w in ignore_words if isinstance(w, str)}
     names: set[str] = set()
+    given_names: set[str] = set()
+    surnames: set[str] = set()
     digits: dict[str, str] = {}
     emails: set[str] = set()
     postcodes: set[str] = set()
     dates: set[tuple[int, int, int]] = set()
+    sources: dict[str, list[str]] = {}
     for i, rec in enumerate(records):
         if not isinstance(rec, Mapping) or "type" not in rec or "value" not in rec:
             raise ValueError(
@@ -188,42 +245,25 @@ def build_leak_index(
         if not value.strip():
             continue
         if kind == "name":
-            parts = _name_parts(value, min_letters=3)
             # variants: accents folded (Zoë / Zoe written either way)
-            parts |= {_unaccent(p) for p in parts}
-            names |= {p for p in parts if p not in ignore and _unaccent(p) not in ignore}
-        elif kind == "nhs_number":
-            d = re.sub(r"\D", "", value)
-            if len(d) != 10:
-                raise ValueError(
-                    f"leak record {i} (nhs_number) does not have ten digits"
-                )
-            digits.setdefault(d, "nhs_number")
-        elif kind == "phone":
-            d = _phone_digits(value).lstrip("0")
-            if len(d) < 6:
-                raise ValueError(f"leak record {i} (phone) has fewer than seven digits")
-            digits.setdefault(d, "phone")
-        elif kind == "email":
-            e = value.strip().casefold()
-            if "@" not in e:
-                raise ValueError(f"leak record {i} (email) has no '@'")
-            emails.add(e)
-        elif kind == "postcode":
-            pc = re.sub(r"\s", "", value).upper()
-            if len(pc) < 5:
-                raise ValueError(
-                    f"leak record {i} (postcode) is too short for a full postcode"
-                )
-            postcodes.add(pc)
-        else:  # date_of_birth
-            try:
-                d0 = _parse_dob(value)
-            except ValueError:
-                raise ValueError(
-                    f"leak record {i} (date_of_birth) is not a readable date"
-                ) from None
-            dates.add((d0.year, d0.month, d0.day))
+            given, family = (_kept(parts, ignore) for parts in _name_roles(value))
+            given_names |= given
+            surnames |= family
+            keys = sorted(given | family)
+            names.update(keys)
+        else:
+            keys = [_normalised(i, kind, value)]
+            if kind in ("nhs_number", "phone"):
+                digits.setdefault(keys[0], kind)
+            elif kind == "email":
+                emails.add(keys[0])
+            elif kind == "postcode":
+                postcodes.add(keys[0])
+            else:
+                dates.add(_date_tuple(keys[0]))
+        if rec.get("source"):
+            for k in keys:
+                sources.setdefault(f"{kind}:{k}", []).append(str(rec["source"]))
     sizes = {
         "date_of_birth": len(dates),
         "email": len(emails),
@@ -239,34 +279,166 @@ def build_leak_index(
         postcodes=frozenset(postcodes),
         dates=frozenset(dates),
         sizes=sizes,
+        given_only=frozenset(given_names - surnames),
+        public=_public_index(public_names),
+        sources={k: tuple(dict.fromkeys(v)) for k, v in sorted(sources.items())},
     )
 
 
-def _date_hits(text: str, dates: frozenset[tuple[int, int, int]]) -> int:
+def _kept(parts: set[str], ignore: set[str]) -> set[str]:
+    """Name parts that are not ignored (with or without their accents)."""
+    return {p for p in parts if p not in ignore and _unaccent(p) not in ignore}
+
+
+def _normalised(i: int, kind: str, value: str) -> str:
+    """The searchable form of one non-name identifier (record ``i``, for messages)."""
+    if kind == "nhs_number":
+        d = re.sub(r"\D", "", value)
+        if len(d) != 10:
+            raise ValueError(f"leak record {i} (nhs_number) does not have ten digits")
+        return d
+    if kind == "phone":
+        d = _phone_digits(value).lstrip("0")
+        if len(d) < 6:
+            raise ValueError(f"leak record {i} (phone) has fewer than seven digits")
+        return d
+    if kind == "email":
+        e = value.strip().casefold()
+        if "@" not in e:
+            raise ValueError(f"leak record {i} (email) has no '@'")
+        return e
+    if kind == "postcode":
+        pc = re.sub(r"\s", "", value).upper()
+        if len(pc) < 5:
+            raise ValueError(f"leak record {i} (postcode) is too short for a full postcode")
+        return pc
+    try:  # date_of_birth
+        d0 = _parse_dob(value)
+    except ValueError:
+        raise ValueError(f"leak record {i} (date_of_birth) is not a readable date") from None
+    return _date_key((d0.year, d0.month, d0.day))
+
+
+def _date_tuple(key: str) -> tuple[int, int, int]:
+    y, m, d = (int(x) for x in key.split("-"))
+    return (y, m, d)
+
+
+def _date_key(date: tuple[int, int, int]) -> str:
+    return "%04d-%02d-%02d" % date
+
+
+def _date_matches(text: str, dates: frozenset[tuple[int, int, int]]) -> list[tuple[int, str]]:
+    """(position, date key) of each date of birth written in ``text``."""
     if not dates:
-        return 0
-    short = {(d, m, y % 100) for y, m, d in dates}
-    hits = 0
+        return []
+    short = {(d, m, y % 100): (y, m, d) for y, m, d in dates}
+    found: list[tuple[int, str]] = []
     for m in _LEAK_DATE_RE.finditer(text):
         g = m.groupdict()
-        found = False
+        hit: tuple[int, int, int] | None = None
         if g["a"] is not None:
             a, b, c = int(g["a"]), int(g["b"]), g["c"]
             for day, month in ((a, b), (b, a)):  # day-first, and month-first to be safe
                 if len(c) == 4:
-                    found = found or (int(c), month, day) in dates
+                    hit = hit or ((int(c), month, day) if (int(c), month, day) in dates else None)
                 else:
-                    found = found or (day, month, int(c)) in short
+                    hit = hit or short.get((day, month, int(c)))
         elif g["iy"] is not None:
-            found = (int(g["iy"]), int(g["im"]), int(g["id"])) in dates
+            hit = (int(g["iy"]), int(g["im"]), int(g["id"]))
         elif g["dd"] is not None:
-            month = _MONTH_NUMBERS.get(g["dm"].lower())
-            found = month is not None and (int(g["dy"]), month, int(g["dd"])) in dates
+            hit = (int(g["dy"]), _MONTH_NUMBERS.get(g["dm"].lower(), 0), int(g["dd"]))
         else:
-            month = _MONTH_NUMBERS.get(g["mm"].lower())
-            found = month is not None and (int(g["my"]), month, int(g["md"])) in dates
-        hits += found
-    return hits
+            hit = (int(g["my"]), _MONTH_NUMBERS.get(g["mm"].lower(), 0), int(g["md"]))
+        if hit in dates:
+            found.append((m.start(), _date_key(hit)))
+    return found
+
+
+def _public_context(clean: str, end: int, key: str, before: str, public: Mapping[str, frozenset[str]]) -> bool:
+    """Whether the name part ``key`` ending at ``end`` is written as part of a public person's name.
+
+    That is: the next word (single-letter initials skipped, up to two) or the
+    word ``before`` it is a surname of a public person with this first name.
+    """
+    families = public.get(key) or public.get(_unaccent(key)) or frozenset()
+    following = (m.group().casefold() for m in itertools.islice(_LEAK_WORD_RE.finditer(clean, end), 3))
+    after = [w for w in following if len(w) > 1][:1]
+    return any(w in families or _unaccent(w) in families for w in [*after, before])
+
+
+def _name_matches(clean: str, index: LeakIndex) -> list[tuple[int, str]]:
+    """(position, name part) of each register name part in ``clean`` (see :func:`scan_text`)."""
+    names = index.names
+    found: list[tuple[int, str]] = []
+    before = ""
+    for m in _LEAK_WORD_RE.finditer(clean):
+        key = m.group().casefold()
+        plain = _unaccent(key)
+        if key.endswith("'s") and key not in names and plain not in names:
+            key, plain = key[:-2], plain[:-2]
+        hit = key if key in names else plain if plain in names else None
+        if hit is not None and not (
+            hit in index.given_only and _public_context(clean, m.end(), key, before, index.public)
+        ):
+            found.append((m.start(), hit))
+        before = key
+    return found
+
+
+def find_identifiers(text: str, index: LeakIndex) -> list[tuple[int, str, str]]:
+    """Where register identifiers occur in a text: ``(line, type, key)``, in order.
+
+    The rules are those of :func:`scan_text`. ``line`` counts from 1;
+    ``key`` is the normalised identifier, to look up its register rows in
+    ``index.sources``: it is the value itself and must never be shown.
+
+    Parameters
+    ----------
+    text : str
+        Text to check.
+    index : LeakIndex
+        Identifiers to look for.
+
+    Returns
+    -------
+    list of (int, str, str)
+        One entry per occurrence, sorted by position.
+    """
+    if not text:
+        return []
+    clean = unicodedata.normalize("NFC", _PLACEHOLDER_RE.sub(" | ", text)).translate(_CHAR_FOLD)
+    found: list[tuple[int, str, str]] = []
+    if index.names:
+        found += [(pos, "name", key) for pos, key in _name_matches(clean, index)]
+    if index.digits:
+        lengths = index.digit_lengths
+        lookup = index.digits
+        for run in _DIGIT_RUN_RE.finditer(clean):
+            d = run.group()
+            d = d if d.isdigit() else _NON_DIGIT_RE.sub("", d)
+            if len(d) < lengths[0]:
+                continue
+            for n in lengths:
+                for i in range(len(d) - n + 1):
+                    kind = lookup.get(d[i : i + n])
+                    if kind is not None:
+                        found.append((run.start(), kind, d[i : i + n]))
+    if index.emails:
+        found += [(m.start(), "email", m.group().casefold()) for m in _EMAIL_RE.finditer(clean)
+                  if m.group().casefold() in index.emails]
+    if index.postcodes:
+        seen_ends: set[int] = set()
+        for m in _LEAK_POSTCODE_RE.finditer(clean):
+            candidate = re.sub(r"\s", "", m.group(1)).upper()
+            end = m.start(1) + len(m.group(1))
+            if candidate in index.postcodes and end not in seen_ends:
+                seen_ends.add(end)
+                found.append((m.start(1), "postcode", candidate))
+    found += [(pos, "date_of_birth", key) for pos, key in _date_matches(clean, index.dates)]
+    found.sort(key=lambda f: f[0])
+    # placeholders and NFC keep every line break, so lines are those of the text
+    return [(clean.count("\n", 0, pos) + 1, kind, key) for pos, kind, key in found]
 
 
 def scan_text(text: str, index: LeakIndex) -> dict[str, int]:
@@ -274,7 +446,9 @@ def scan_text(text: str, index: LeakIndex) -> dict[str, int]:
 
     Placeholders such as ``[NAME]`` are removed first and never count.
     Names are whole words compared case-insensitively (a possessive ``'s`` is
-    ignored); NHS and phone numbers are found inside runs of digits that may
+    ignored); a first name written as part of a public person's name (the
+    index's ``public``: "Graham Thornicroft", "Thornicroft, Graham") does not
+    count when no register person has it as a surname. NHS and phone numbers are found inside runs of digits that may
     be broken by spaces, hyphens, dots or brackets; postcodes with or without
     the space, in any case; e-mails case-insensitively; dates of birth in the
     forms 2001-02-03, 03/02/2001, 3/2/2001, 03-02-2001, 03.02.2001,
@@ -295,51 +469,8 @@ def scan_text(text: str, index: LeakIndex) -> dict[str, int]:
         present (zero when none), keys sorted. No value is ever returned.
     """
     counts = {kind: 0 for kind in LEAK_TYPES}
-    if not text:
-        return counts
-    clean = unicodedata.normalize("NFC", _PLACEHOLDER_RE.sub(" | ", text)).translate(
-        _CHAR_FOLD
-    )
-
-    if index.names:
-        names = index.names
-        for word in _LEAK_WORD_RE.findall(clean):
-            key = word.casefold()
-            plain = _unaccent(key)
-            if key in names or plain in names:
-                counts["name"] += 1
-            elif key.endswith("'s") and (key[:-2] in names or plain[:-2] in names):
-                counts["name"] += 1
-
-    if index.digits:
-        lengths = index.digit_lengths
-        shortest = lengths[0]
-        lookup = index.digits
-        for run in _DIGIT_RUN_RE.findall(clean):
-            d = re.sub(r"\D", "", run) if not run.isdigit() else run
-            if len(d) < shortest:
-                continue
-            for n in lengths:
-                for i in range(len(d) - n + 1):
-                    kind = lookup.get(d[i : i + n])
-                    if kind is not None:
-                        counts[kind] += 1
-
-    if index.emails:
-        for m in _EMAIL_RE.finditer(clean):
-            if m.group().casefold() in index.emails:
-                counts["email"] += 1
-
-    if index.postcodes:
-        seen_ends: set[int] = set()
-        for m in _LEAK_POSTCODE_RE.finditer(clean):
-            candidate = re.sub(r"\s", "", m.group(1)).upper()
-            end = m.start(1) + len(m.group(1))
-            if candidate in index.postcodes and end not in seen_ends:
-                seen_ends.add(end)
-                counts["postcode"] += 1
-
-    counts["date_of_birth"] = _date_hits(clean, index.dates)
+    for _, kind, _ in find_identifiers(text, index):
+        counts[kind] += 1
     return counts
 
 
@@ -363,23 +494,20 @@ def scan_bytes(data: bytes, index: LeakIndex) -> dict[str, int]:
     """
     return scan_text(bytes(data).decode("utf-8", errors="ignore"), index)
 
-#: Register column -> identifier type of :func:`selfcare.deidentify.leaks.build_leak_index`.
-REGISTER_COLUMNS = {
-    "full_name": "name",
-    "nhs_number": "nhs_number",
-    "phone": "phone",
-    "email": "email",
-    "postcode": "postcode",
-    "date_of_birth": "date_of_birth",
-}
-
-
 class LeakError(RuntimeError):
-    """An identifier from the registers was found in an output."""
+    """An identifier from the registers was found in an output.
+
+    The message lists each file and identifier type with the number of hits,
+    then where each hit is (line or page) and which register row it came from
+    (see :func:`scan_outputs`), never the value.
+    """
 
     def __init__(self, report: Mapping[str, Any]):
         self.report = report
-        lines = [f"  - {h['file']}: {h['type']} x{h['count']}" for h in report["hits"]]
+        lines = []
+        for h in report["hits"]:
+            lines.append(f"  - {h['file']}: {h['type']} x{h['count']}")
+            lines += [f"      {loc['where']}: {loc['source']}" for loc in h.get("locations", [])]
         if report.get("quarantine_dir"):
             lines.append(
                 f"  the {len(report.get('quarantined', []))} affected output(s) were moved out of "
@@ -391,95 +519,66 @@ class LeakError(RuntimeError):
         )
 
 
-def register_identifiers(
-    registers: Mapping[str, pd.DataFrame], corrections: pd.DataFrame | None = None,
-    lexicon: Lexicon | None = None,
-) -> list[dict[str, str]]:
-    """Records ``{"type", "value"}`` of every identifier in the registers.
+def extractable_text(name: str, data: bytes) -> str | None:
+    """All the text of one output file as a reader meets it; ``None`` for opaque images.
 
-    Parameters
-    ----------
-    registers : mapping
-        Raw register tables (participants, interviewees).
-    corrections : pandas.DataFrame, optional
-        The documented corrections: a corrected identifier (say, a misspelt
-        name put right) is looked for as well as the value it replaced.
-    lexicon : Lexicon, optional
-        With it, diminutives and full forms of register names that are not
-        ordinary words are indexed too (:func:`~selfcare.deidentify.names.leak_variants`).
+    The segments of :func:`selfcare.deidentify.documents.document_segments`
+    joined by newlines.
     """
-    records = []
-    for frame in registers.values():
-        for col, kind in REGISTER_COLUMNS.items():
-            if col in frame.columns:
-                records += [{"type": kind, "value": str(v)} for v in frame[col].dropna() if str(v).strip()]
-    if corrections is not None and len(corrections):
-        for _, c in corrections.iterrows():
-            kind = REGISTER_COLUMNS.get(str(c["column"]))
-            if kind and pd.notna(c["new_value"]) and str(c["new_value"]).strip():
-                records.append({"type": kind, "value": str(c["new_value"])})
-    if lexicon is not None:
-        named = [r["value"] for r in records if r["type"] == "name"]
-        records += [{"type": "name", "value": v} for v in leak_variants(named, lexicon)]
-    return records
+    segments = document_segments(name, data)
+    return None if segments is None else "\n".join(seg.text for seg in segments)
 
 
-def extractable_text(suffix: str, data: bytes) -> str | None:
-    """Text to scan in one output file; ``None`` for images (not scannable).
-
-    PDF text is extracted with :func:`selfcare.report.render.pdf_text`; zip archives
-    (``.qdpx``) are scanned member by member; everything else is decoded as
-    UTF-8, ignoring undecodable bytes.
-    """
-    if suffix in (".png", ".jpg", ".jpeg", ".gif"):
-        return None
-    if suffix == ".pdf":
-        from selfcare.report.render import pdf_text
-
-        return pdf_text(data)
-    if suffix in (".qdpx", ".zip"):
-        with zipfile.ZipFile(_io.BytesIO(data)) as zf:
-            return "\n".join(zf.read(n).decode("utf-8", errors="ignore") for n in sorted(zf.namelist()))
-    return strip_image_payloads(data.decode("utf-8", errors="ignore"))
+#: Hit locations listed per file and identifier type (the count covers all).
+MAX_LOCATIONS = 50
 
 
-_DATA_URI = re.compile(r"data:image/[\w.+-]+;base64,[A-Za-z0-9+/=\s]+")
+def _sources(index: LeakIndex, kind: str, key: str) -> str:
+    rows = index.sources.get(f"{kind}:{key}", ())
+    if not rows:
+        return "register row unknown"
+    more = f" and {len(rows) - 3} more row(s)" if len(rows) > 3 else ""
+    return "; ".join(rows[:3]) + more
 
 
-def strip_image_payloads(text: str) -> str:
-    """Text as a reader meets it: base64 image payloads (``data:image/...``
-    URIs, as a self-contained HTML embeds its figures) replaced by a marker.
-
-    A payload is encoded pixels, not text: a short name can occur in it by
-    chance, which would be a false alarm. The figure's alternative text and
-    caption stay in the document and are scanned; the images themselves hold
-    aggregates only.
-    """
-    return _DATA_URI.sub("data:image;base64,[payload]", text)
-
-
-def scan_outputs(texts: Mapping[str, str | None], index: LeakIndex) -> dict[str, Any]:
-    """Scan every output's text; return counts by file and type (no values).
+def scan_outputs(texts: Mapping[str, Sequence[Segment] | str | None], index: LeakIndex) -> dict[str, Any]:
+    """Scan every output's text; report hits by file and type, with places and sources (no values).
 
     Parameters
     ----------
     texts : mapping
-        File path -> text (``None`` for files that cannot be scanned).
+        File path -> its segments (:func:`selfcare.deidentify.documents.document_segments`),
+        a plain text (read line by line), or ``None`` for files that cannot be scanned.
     index : selfcare.deidentify.leaks.LeakIndex
         The identifiers to look for.
+
+    Returns
+    -------
+    dict
+        ``status``, file counts, the index sizes, ``hits`` (file, type,
+        count and ``locations``: each hit's ``where``, e.g. ``"line 12"`` or
+        ``"page 3"``, and ``source``, the register row(s) of the identifier,
+        at most :data:`MAX_LOCATIONS` per file and type) and ``hits_by_type``.
     """
     hits = []
     totals: dict[str, int] = {}
     skipped = []
     for path in sorted(texts):
-        text = texts[path]
-        if text is None:
+        segments = texts[path]
+        if segments is None:
             skipped.append(path)
             continue
-        for kind, n in scan_text(text, index).items():
-            if n:
-                hits.append({"file": path, "type": kind, "count": int(n)})
-                totals[kind] = totals.get(kind, 0) + int(n)
+        if isinstance(segments, str):
+            segments = [Segment("", segments, True)]
+        found: dict[str, list[dict[str, str]]] = {}
+        for seg in segments:
+            for line, kind, key in find_identifiers(seg.text, index):
+                where = " ".join(filter(None, (seg.where, f"line {line}" if seg.lines else "")))
+                found.setdefault(kind, []).append({"where": where, "source": _sources(index, kind, key)})
+        for kind in sorted(found):
+            n = len(found[kind])
+            hits.append({"file": path, "type": kind, "count": n, "locations": found[kind][:MAX_LOCATIONS]})
+            totals[kind] = totals.get(kind, 0) + n
     return {
         "status": "failed" if hits else "passed",
         "files_scanned": len(texts) - len(skipped),
