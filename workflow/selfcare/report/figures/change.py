@@ -45,13 +45,15 @@ __all__ = [
 _CHANGE_COLUMNS = ("site", "outcome", "n", "mean_change", "ci_low", "ci_high", "p_value")
 
 
-def _change_data(change: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+def _change_data(change: pd.DataFrame, sites: Sequence[str] | None = None) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Check and coerce the change table.
 
     Parameters
     ----------
     change : pandas.DataFrame
         The input of :func:`change_figure`.
+    sites : sequence of str, optional
+        The configured sites, in order.
 
     Returns
     -------
@@ -69,7 +71,7 @@ def _change_data(change: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[st
     for col in ("n", "mean_change", "ci_low", "ci_high", "p_value"):
         df[col] = _numeric(df[col])
     df = df[(df["site"] != "") & (df["outcome"] != "")]
-    return df, _ordered(df["outcome"], list(OUTCOME_LABELS)), _site_order(df["site"])
+    return df, _ordered(df["outcome"], list(OUTCOME_LABELS)), _site_order(df["site"], sites)
 
 
 def _change_panel(ax: Any, sub: pd.DataFrame, sites: Sequence[str], head: str) -> None:
@@ -99,7 +101,7 @@ def _change_panel(ax: Any, sub: pd.DataFrame, sites: Sequence[str], head: str) -
             continue
         r = rows.iloc[0]
         ticklabels.append(f"{site}\nn = {_fmt_int(r['n'])}")
-        color = site_color(site)
+        color = site_color(site, sites)
         if not _missing(r["ci_low"]) and not _missing(r["ci_high"]):
             ax.plot([j, j], [r["ci_low"], r["ci_high"]], color=color, linewidth=1.6, zorder=2)
             any_value = True
@@ -186,6 +188,7 @@ def change_figure(
     change: pd.DataFrame,
     outcome_labels: Mapping[str, str] | None = None,
     outcome_scales: Mapping[str, str] | None = None,
+    sites: Sequence[str] | None = None,
 ) -> tuple[bytes, str]:
     """Mean change from baseline to 9 months with 95% CI, per site and outcome.
 
@@ -197,6 +200,8 @@ def change_figure(
     outcome_labels, outcome_scales : mapping, optional
         Panel title and scale description per outcome; default
         :data:`OUTCOME_LABELS` and :data:`OUTCOME_SCALES`.
+    sites : sequence of str, optional
+        The configured sites: their order and colours (default: the rows' order).
 
     Returns
     -------
@@ -209,7 +214,7 @@ def change_figure(
     title = "Mean change from baseline to 9 months with 95% confidence intervals"
     if _is_empty(change):
         return _no_data_figure("No change estimates"), f"{title}: no data available."
-    df, outcomes, sites = _change_data(change)
+    df, outcomes, sites = _change_data(change, sites)
     if not outcomes:
         return _no_data_figure("No change estimates"), f"{title}: no data available."
     labels = {**OUTCOME_LABELS, **(outcome_labels or {})}
