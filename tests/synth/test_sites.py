@@ -139,3 +139,20 @@ def test_every_shipped_scenario_gives_a_valid_simulator_configuration(path):
     check_config(configs["simulation"], SCHEMA)
     assert list(configs["config"]["sites"]) == list(configs["simulation"]["sites"])
     assert configs["config"]["data"]["raw_dir"] == "raw"
+
+
+def test_the_flow_counts_every_configured_site_and_refuses_an_unconfigured_one(configs):
+    from selfcare.analysis.steps import participant_flow
+    from selfcare.synth.calibration import dataset_from_tables
+
+    sim = override(_four_sites(configs), parse_sizes("12", ["LO", "SO", "NO", "ZZ9"]), constraints=False)
+    q = simulate_quantitative(sim, configs["measures"])
+    ds = dataset_from_tables(q, configs["measures"], configs["config"]["analysis"])
+    fcfg = configs["config"]["formatting"]
+    sites = ["LO", "SO", "NO", "ZZ9"]
+    res = participant_flow(q["screening"], ds, configs["config"]["analysis"], fcfg, sites=sites)
+    assert list(res["table"]["site"]) == sites and res["table"]["recruited"].sum() == len(ds) == 48
+    keys = {r["key"] for r in res["records"]}
+    assert {"flow.zz9.recruited", "flow.site_min.recruited", "flow.site_max.recruited"} <= keys
+    with pytest.raises(ValueError, match="not among the configured sites"):
+        participant_flow(q["screening"], ds, configs["config"]["analysis"], fcfg, sites=sites[:3])

@@ -31,7 +31,7 @@ from selfcare.report.figures.style import (
     _truthy,
     _wrap,
     png_bytes,
-    site_color,
+    _palette,
 )
 
 __all__ = [
@@ -77,7 +77,9 @@ def _score_data(
     return df, _ordered(df["measure"], list(labels)), _site_order(df["site"], sites)
 
 
-def _score_panel(ax: Any, idx: int, sub: pd.DataFrame, sites: Sequence[str], head: str) -> None:
+def _score_panel(
+    ax: Any, idx: int, sub: pd.DataFrame, sites: Sequence[str], head: str, colors: Mapping[str, str]
+) -> None:
     """Draw one measure's panel: box plots per site and time point over the jittered scores.
 
     Parameters
@@ -92,13 +94,15 @@ def _score_panel(ax: Any, idx: int, sub: pd.DataFrame, sites: Sequence[str], hea
         Sites in display order.
     head : str
         Panel title (wrapped here).
+    colors : mapping
+        Site -> colour.
     """
     ax.set_title(_wrap(head, 25), fontsize=STYLE["small_font_size"] + 0.5, loc="left")
     ax.grid(False, axis="x")
     width = 0.34
     rng = np.random.default_rng(20100101 + idx)
     for i, site in enumerate(sites):
-        color = site_color(site, sites)
+        color = colors[site]
         for tp, offset, face in (
             ("baseline", -width / 2 - 0.02, _tint(color, STYLE["baseline_tint"])),
             ("followup", width / 2 + 0.02, color),
@@ -166,7 +170,9 @@ def score_distributions(
     if _is_empty(scores):
         return _no_data_figure("No scores"), f"{title}: no data available."
     labels = dict(measure_labels or {})
-    df, measures, sites = _score_data(scores, labels, sites)
+    configured = sites
+    df, measures, sites = _score_data(scores, labels, configured)
+    colors = _palette(sites, configured)
     if df.empty or not measures:
         return _no_data_figure("No primary scores"), f"{title}: no data available."
 
@@ -187,7 +193,7 @@ def score_distributions(
         head = name
         if scale and scale != measure and "." in scale:
             head += f": {scale.split('.', 1)[1].replace('_', ' ')}"
-        _score_panel(ax, idx, sub, sites, head)
+        _score_panel(ax, idx, sub, sites, head, colors)
         if idx % ncols == 0:
             ax.set_ylabel("Score")
         medians.append((name, {tp: sub[sub["timepoint"] == tp]["score"].median() for tp in TIMEPOINTS}))
