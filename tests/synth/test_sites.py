@@ -57,7 +57,7 @@ def test_a_site_without_its_per_site_settings_is_named(configs):
     sim["sites"]["XY"] = copy.deepcopy(sim["sites"]["LO"])
     missing = missing_sites(sim)
     assert "screening: XY" in missing and "outcomes.severity.change: XY" in missing
-    with pytest.raises(ValueError, match="lacks per-site settings"):
+    with pytest.raises(ValueError, match="do not match the sites"):
         check_config(sim, SCHEMA)
     assert missing_sites(configs["simulation"]) == []
 
