@@ -297,8 +297,9 @@ def participant_flow(
     flow = pd.DataFrame(rows)
     for key in ("referred", "recruited", "withdrawn", "lost_to_followup", "followed_up"):
         recs.count(f"flow.total.{key}", flow[key].sum(), f"All sites: {key.replace('_', ' ')}")
-    recs.count("flow.site_min.recruited", flow["recruited"].min(), "Fewest people recruited at one site")
-    recs.count("flow.site_max.recruited", flow["recruited"].max(), "Most people recruited at one site")
+    lo, hi = (int(flow["recruited"].min()), int(flow["recruited"].max())) if len(flow) else (0, 0)
+    shown = fmt.fmt_int(lo, fcfg) if lo == hi else f"{fmt.fmt_int(lo, fcfg)} to {fmt.fmt_int(hi, fcfg)}"
+    recs.add("flow.per_site.recruited", f"{lo} {hi}", shown, "People recruited per site (fewest to most)", "people")
     return {"table": flow, "records": recs.items}
 
 
