@@ -72,9 +72,9 @@ def test_researcher_guide_runs_reruns_nothing_explains_and_recovers_from_a_kille
         res = run(project, step)
         assert res.returncode == 0, (step, (res.stdout + res.stderr)[-3000:])
     assert "Nothing to be done" in run(project, "snakemake -n").stdout + run(project, "snakemake -n").stderr
+    # back to the shipped setting; the next guide's first rebuild brings the
+    # results up to date (no extra run here: CI time)
     cfg.write_text(cfg.read_text().replace("p_decimals: 4", "p_decimals: 3"))
-    back = run(project, steps[0])
-    assert back.returncode == 0
 
 
 def test_editor_guide_correction_change_list_and_accept(project):
