@@ -158,3 +158,16 @@ def test_the_flow_counts_every_configured_site_and_refuses_an_unconfigured_one(c
     assert shown["flow.per_site.recruited"] == "12"  # equal sizes: one number, not "12 to 12"
     with pytest.raises(ValueError, match="not among the configured sites"):
         participant_flow(q["screening"], ds, configs["config"]["analysis"], fcfg, sites=sites[:3])
+
+
+def test_scenario_command_line_passes_targets_and_snakemake_arguments(tmp_path, monkeypatch):
+    import selfcare.scenario as scenario
+
+    seen = {}
+    monkeypatch.setattr(scenario, "prepare", lambda root, name, dest: dest)
+    monkeypatch.setattr(scenario.io, "read_yaml", lambda path: {"sites": {"AA": {}, "BB": {}}})
+    monkeypatch.setattr(scenario.subprocess, "run", lambda cmd: seen.setdefault("cmd", cmd) and type("R", (), {"returncode": 0}))
+    assert scenario.main(["run", "small", "--dir", str(tmp_path), "--quantitative", "--", "-n", "--quiet"]) == 0
+    cmd = seen["cmd"]
+    assert cmd[cmd.index("--directory") + 1] == str(tmp_path.resolve())
+    assert "results/analysis/service_use_BB.csv" in cmd and cmd[-2:] == ["-n", "--quiet"]

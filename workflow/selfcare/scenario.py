@@ -151,8 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--cores", type=int, default=2)
     run.add_argument("--dir", default=None, help=f"project folder (default {WORK_DIR}/<name>)")
     run.add_argument("--quantitative", action="store_true", help="stop after the analysis tables")
-    run.add_argument("snakemake_args", nargs=argparse.REMAINDER, help="after --: passed to Snakemake")
-    args = parser.parse_args(argv)
+    parser.epilog = "Arguments after -- go to Snakemake."
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []  # after --: passed to Snakemake
+    args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     root = Path.cwd()
     if args.command == "list":
         for path in sorted((root / SCENARIO_DIR).glob("*.yaml")):
@@ -160,7 +162,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     dest = Path(args.dir) if args.dir else root / WORK_DIR / args.name
     prepare(root, args.name, dest.resolve())
-    extra = [a for a in args.snakemake_args if a != "--"]
     targets = quantitative_targets(list(io.read_yaml(dest / "config/config.yaml")["sites"])) if args.quantitative else []
     return subprocess.run(snakemake_command(root, dest.resolve(), args.cores, targets, extra)).returncode
 
