@@ -54,6 +54,7 @@ rule figures:
         analysis=analysis_params("ancova", "satisfaction", "engagement"),
         alpha=config["analysis"]["alpha"],
         formatting=config["formatting"],
+        sites=SITES,
     script:
         "../scripts/figures.py"
 
@@ -153,6 +154,7 @@ rule tables:
         mem_mb=1024,
     params:
         formatting=config["formatting"],
+        sites=config["sites"],
         table_captions=table_captions(),
         script=wf("workflow/scripts/tables.py"),
     script:

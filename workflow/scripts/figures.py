@@ -23,6 +23,7 @@ def main(smk):
         smk.params.analysis,
         formatting.score_ranges(measures, smk.params.formatting),
         formatting.confidence_pct(smk.params.alpha, smk.params.formatting),
+        smk.params.sites,
     )
     captions = io.read_yaml(smk.input.captions)
     inputs = {str(p): io.sha256_file(p) for p in smk.input}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
@@ -27,6 +27,7 @@ def all_figures(
     analysis: Mapping[str, Any] | None,
     measure_scales: Mapping[str, str] | None = None,
     level: str | None = None,
+    sites: Sequence[str] | None = None,
 ) -> dict[str, tuple[bytes, str]]:
     """Draw every figure of the report.
 
@@ -53,6 +54,9 @@ def all_figures(
     level : str, optional
         The confidence level (:func:`selfcare.report.formatting.confidence_pct`
         of the configured alpha); default that of alpha 0.05.
+    sites : sequence of str, optional
+        The configured sites (config/config.yaml ``sites``): order and
+        colours of the sites in every figure.
 
     Returns
     -------
@@ -73,9 +77,9 @@ def all_figures(
         return part.get(key, default) if isinstance(part, Mapping) else default
 
     return {
-        "flow": flow_figure(table("flow")),
-        "change": change_figure(table("change"), names, scales, **lvl),
-        "ae": ae_figure(table("dataset")),
+        "flow": flow_figure(table("flow"), sites),
+        "change": change_figure(table("change"), names, scales, sites=sites, **lvl),
+        "ae": ae_figure(table("dataset"), sites=sites),
         "forest": forest_figure(
             table("ancova"),
             table("satisfaction"),
@@ -89,7 +93,7 @@ def all_figures(
         ),
         "themes": theme_heatmap(table("counts"), framework),
         "survey": survey_figure(table("survey"), **lvl),
-        "scores": score_distributions(table("scores"), names, scales),
+        "scores": score_distributions(table("scores"), names, scales, sites),
     }
 
 

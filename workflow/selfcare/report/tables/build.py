@@ -27,13 +27,14 @@ from selfcare.report.tables.quantitative import (
     reliability_md,
     sensitivity_md,
     service_use_md,
+    sites_md,
     table1_md,
 )
 
 #: Tables whose caption is prose in manuscript/tables.yaml (the others are
 #: built from data or are appendices of the workflow itself).
-CAPTIONED = ("table1", "flow", "change", "service_use", "models", "sensitivity", "reliability", "qual_counts", "quotes",
-             "reproduction", "table1_check")
+CAPTIONED = ("sites", "table1", "flow", "change", "service_use", "models", "sensitivity", "reliability", "qual_counts",
+             "quotes", "reproduction", "table1_check")
 
 __all__ = [
     "build_all",
@@ -181,6 +182,7 @@ def _result_tables(
     names = F.outcome_names(measures) if measures else None
     alpha = (config.get("analysis") or {}).get("alpha")
     lvl = {"level": F.confidence_pct(alpha, fcfg)} if alpha is not None else {}
+    sites = config.get("sites")
     cap = {name: fill_caption(name, entry["caption"], records_by_key) for name, entry in (captions or {}).items()}
     missing = sorted(set(CAPTIONED) - set(cap))
     if missing:
@@ -188,17 +190,18 @@ def _result_tables(
     flow = results["flow"]
     site_n = {str(r["site"]): r["recruited"] for _, r in flow.iterrows()} if "recruited" in flow.columns else None
     return {
+        "sites": sites_md(config.get("site_info") or {}, caption=cap["sites"]),
         "table1": table1_md(results["table1"], site_n, fcfg, caption=cap["table1"]),
-        "flow": flow_md(flow, fcfg, caption=cap["flow"], outcome_labels=names),
-        "change": change_md(results["change"], fcfg, caption=cap["change"], outcome_labels=names, **lvl),
-        "service_use": service_use_md(results["service_use"], fcfg, caption=cap["service_use"], **lvl),
+        "flow": flow_md(flow, fcfg, caption=cap["flow"], outcome_labels=names, sites=sites),
+        "change": change_md(results["change"], fcfg, caption=cap["change"], outcome_labels=names, sites=sites, **lvl),
+        "service_use": service_use_md(results["service_use"], fcfg, caption=cap["service_use"], sites=sites, **lvl),
         "models": models_md(results["ancova"], results["satisfaction"], results["engagement"], fcfg,
                             caption=cap["models"], outcome_labels=names, **lvl),
         "sensitivity": sensitivity_md(results["ancova_sensitivity"], results["engagement_sensitivity"], fcfg,
                                       caption=cap["sensitivity"], outcome_labels=names, **lvl),
         "reliability": reliability_md(results["reliability_baseline"], results["reliability_followup"], fcfg, measures,
                                       caption=cap["reliability"], **lvl),
-        "qual_counts": qual_counts_md(results["code_counts"], framework, fcfg, caption=cap["qual_counts"]),
+        "qual_counts": qual_counts_md(results["code_counts"], framework, fcfg, sites=sites, caption=cap["qual_counts"]),
         "quotes": quotes_md(results["quotes"], framework, caption=cap["quotes"]),
         "survey": survey_md(results["survey_response"], results["survey_binary"], results["survey_likert"], fcfg, **lvl),
         "reproduction": reproduction_md(published, records_by_key, results["table1_check"], fcfg,
