@@ -225,7 +225,7 @@ CASES: dict[str, Callable[[], tuple[bytes, str]]] = {
     ),
     "themes": lambda: theme_heatmap(code_count_frame(), FRAMEWORK),
     "survey": lambda: survey_figure(survey_frame()),
-    "scores": lambda: score_distributions(score_frame(), MEASURE_LABELS, SITES),
+    "scores": lambda: score_distributions(score_frame(), MEASURE_LABELS, sites=SITES),
 }
 
 EMPTY_CASES: dict[str, Callable[[pd.DataFrame], tuple[bytes, str]]] = {
@@ -557,7 +557,7 @@ def test_all_figures_wires_tables_and_config(rendered: dict[str, tuple[bytes, st
         "satisfaction": {"predictor": "severity_bl"},
         "engagement": {"predictors": ["quality_of_life_bl", "collaboration_bl"]},
     }
-    made = all_figures(tables, FRAMEWORK, MEASURE_LABELS, analysis, SITES)
+    made = all_figures(tables, FRAMEWORK, MEASURE_LABELS, analysis, sites=SITES)
     assert list(made) == list(FIGURE_NAMES) == list(CASES)
     for name in CASES:
         assert made[name] == rendered[name], name
