@@ -24,7 +24,8 @@ from selfcare.refiqda.model import (
     source_guid,
 )
 from selfcare.synth.calibration import dataset_from_tables
-from selfcare.synth.facts import SITES, SYNTHETIC_NOTE, child_rng
+from selfcare.synth.facts import SYNTHETIC_NOTE, child_rng, constraint, id_width, site_codes
+from selfcare.synth.identifiers import NHS_TEST_NUMBERS, email, iso, iso_days, participants, phone, unique_names
 from selfcare.synth.quantitative import simulate_quantitative, true_parameters
 from selfcare.synth.realise import realise_published
 from selfcare.synth.transcripts.generate import generate_transcript
@@ -33,82 +34,38 @@ from selfcare.synth.transcripts.generate import generate_transcript
 # Identifiers, registers and files
 # ---------------------------------------------------------------------------
 
-_INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
 
-def _iso(start: dt.date, day: float) -> str:
-    """ISO date ``day`` days after ``start`` (empty string for missing)."""
-    if day is None or (isinstance(day, float) and np.isnan(day)):
-        return ""
-    return (start + dt.timedelta(days=int(day))).isoformat()
+def _fill_sites(fields: list[dict[str, Any]], sites: list[str], id_width: int, nhs_unique: bool) -> list[dict[str, Any]]:
+    """The template's fields with the site tokens filled in (see config/codebook.yaml)."""
+    import re
 
-
-def _unique_names(rng: np.random.Generator, genders: list[str], ident: Mapping[str, Any], taken: set[str]) -> list[str]:
-    """Invented full names, unique across everyone in the study."""
     out = []
-    for g in genders:
-        pool = ident["first_names"]["female" if g == "female" else "male"]
-        while True:
-            name = f"{rng.choice(pool)} {rng.choice(ident['surnames'])}"
-            if name not in taken:
-                taken.add(name)
-                out.append(name)
-                break
+    for f in fields:
+        f = dict(f)
+        cons = dict(f.get("constraints") or {})
+        if cons.get("enum") == "<sites>":
+            cons["enum"] = list(sites)
+        if "pattern" in cons:
+            pat = str(cons["pattern"]).replace("<sites>", "|".join(re.escape(s) for s in sites))
+            cons["pattern"] = pat.replace("<id_width>", str(id_width))
+        if f.get("identifier") == "nhs_number" and not nhs_unique:
+            cons.pop("unique", None)
+        if "constraints" in f:
+            f["constraints"] = cons
+        out.append(f)
     return out
 
 
-def _phone(rng: np.random.Generator, ident: Mapping[str, Any], site: str) -> str:
-    """A number from Ofcom's ranges reserved for drama (never a real line)."""
-    prefixes = ident["phone_prefixes"]
-    if rng.random() < 0.7:
-        return f"{prefixes['mobile']}{rng.integers(0, 1000):03d}"
-    prefix = prefixes[site]
-    width = 10 + prefix.count(" ") + 1 - len(prefix)
-    return f"{prefix}{rng.integers(0, 10 ** width):0{width}d}"
-
-
-def _email(rng: np.random.Generator, name: str, ident: Mapping[str, Any]) -> str:
-    first, last = name.split(" ", 1)
-    local = f"{first}.{last}".lower().replace("'", "").replace(" ", "")
-    return f"{local}{rng.integers(1, 99)}@{rng.choice(ident['email_domains'])}"
-
-
-def _postcode(rng: np.random.Generator, ident: Mapping[str, Any], site: str) -> str:
-    district = rng.choice(ident["postcode_districts"][site])
-    letters = "".join(rng.choice(list(_INWARD_LETTERS), size=2))
-    return f"{district} {rng.integers(0, 10)}{letters}"
-
-
-def _nhs_numbers(rng: np.random.Generator, n: int) -> list[str]:
-    from selfcare.raw.nhs import make_test_nhs_number
-
-    seen: set[str] = set()
-    out = []
-    while len(out) < n:
-        num = make_test_nhs_number(rng)
-        if num not in seen:
-            seen.add(num)
-            out.append(num)
-    return out
-
-
-def _dob(rng: np.random.Generator, age: float, baseline: dt.date) -> str:
-    """A date of birth that gives exactly ``age`` whole years at baseline."""
-    if np.isnan(age):
-        return ""
-    a = int(age)
-    try:
-        latest = baseline.replace(year=baseline.year - a)
-    except ValueError:  # 29 February
-        latest = baseline.replace(year=baseline.year - a, day=28)
-    earliest = latest.replace(year=latest.year - 1) + dt.timedelta(days=1) if not (
-        latest.month == 2 and latest.day == 29
-    ) else latest.replace(year=latest.year - 1, day=28) + dt.timedelta(days=1)
-    span = (latest - earliest).days
-    return (earliest + dt.timedelta(days=int(rng.integers(0, span + 1)))).isoformat()
-
-
-def build_codebook(codebook: Mapping[str, Any], measures: Mapping[str, Any], synthetic: bool, transcript_files: list[str]) -> dict[str, Any]:
+def build_codebook(
+    codebook: Mapping[str, Any],
+    measures: Mapping[str, Any],
+    synthetic: bool,
+    transcript_files: list[str],
+    sites: list[str] | None = None,
+    id_width: int = 3,
+    nhs_unique: bool = True,
+) -> dict[str, Any]:
     """Frictionless Data Package descriptor of the raw hand-over.
 
     Parameters
@@ -121,6 +78,14 @@ def build_codebook(codebook: Mapping[str, Any], measures: Mapping[str, Any], syn
         Marks the package as synthetic.
     transcript_files : list of str
         Relative paths of the transcripts.
+    sites : list of str, optional
+        Site codes filled in for ``"<sites>"`` (default: the template's own
+        site enum must not use the token).
+    id_width : int
+        Digits of the number in a study ID (``"<id_width>"``).
+    nhs_unique : bool
+        False when the register's NHS numbers repeat (more people than the
+        test range holds): the column then loses its ``unique`` constraint.
     """
     resources = []
     for name, res in codebook["resources"].items():
@@ -131,7 +96,7 @@ def build_codebook(codebook: Mapping[str, Any], measures: Mapping[str, Any], syn
         elif kind == "refi-qda":
             entry.update(path=res["path"], format="qdpx", mediatype="application/zip")
         else:
-            fields = [dict(f) for f in res["fields"]]
+            fields = _fill_sites(list(res["fields"]), list(sites or []), id_width, nhs_unique)
             tp = res.get("measure_items")
             if tp:
                 for mname, m in measures["measures"].items():
@@ -188,46 +153,10 @@ def _first(name: str) -> str:
     return name.split(" ", 1)[0]
 
 
-def _participants(
-    cfg: Mapping[str, Any], people: pd.DataFrame, seed: int, taken: set[str], start: dt.date
-) -> pd.DataFrame:
-    """The participant register: identifiers, contact details, dates and consent.
-
-    Names are added to ``taken`` so that interviewees get different ones.
-    """
-    ident = cfg["identifiers"]
-    rng_id = child_rng(seed, "identifiers")
-    names = _unique_names(rng_id, list(people["gender"]), ident, taken)
-    nhs = _nhs_numbers(rng_id, len(people))
-    return pd.DataFrame(
-        {
-            "study_id": people["study_id"],
-            "site": people["site"],
-            "initiative": people["initiative"],
-            "full_name": names,
-            "nhs_number": nhs,
-            "date_of_birth": [
-                _dob(rng_id, a, start + dt.timedelta(days=int(b)))
-                for a, b in zip(people["age"], people["baseline_day"])
-            ],
-            "postcode": [_postcode(rng_id, ident, s) for s in people["site"]],
-            "phone": [_phone(rng_id, ident, s) if rng_id.random() < 0.92 else "" for s in people["site"]],
-            "email": [_email(rng_id, nm, ident) if rng_id.random() < 0.8 else "" for nm in names],
-            "referral_date": [_iso(start, d) for d in people["referral_day"]],
-            "baseline_date": [_iso(start, d) for d in people["baseline_day"]],
-            "followup_date": [_iso(start, d) for d in people["followup_day"]],
-            "consent_data": "yes",
-            "consent_quotes": people["consent_quotes"],
-            "withdrawn": people["withdrawn"],
-            "withdrawal_date": [_iso(start, d) for d in people["withdrawal_day"]],
-        }
-    )
-
-
 def _questionnaire_frame(frame: pd.DataFrame, start: dt.date) -> pd.DataFrame:
     """A questionnaire with the interview day as an ISO date (second column)."""
     out = frame.copy()
-    out.insert(1, "interview_date", [_iso(start, d) for d in out.pop("interview_day")])
+    out.insert(1, "interview_date", iso_days(start, out.pop("interview_day")))
     return out
 
 
@@ -237,11 +166,11 @@ def _interviewees(cfg: Mapping[str, Any], seed: int, taken: set[str]) -> pd.Data
     ident = cfg["identifiers"]
     rng_iv = child_rng(seed, "interviewees")
     iv_rows = []
-    for site in SITES:
+    for site in site_codes(cfg):
         for group, prefix, count in (("carer", "CA", icfg["carers"]), ("staff", "ST", icfg["staff"]),
                                      ("manager", "MG", icfg["managers"])):
             genders = list(rng_iv.choice(["female", "male"], size=int(count), p=[0.6, 0.4]))
-            for k, nm in enumerate(_unique_names(rng_iv, genders, ident, taken), 1):
+            for k, nm in enumerate(unique_names(rng_iv, genders, ident, taken), 1):
                 role = "carer" if group == "carer" else str(rng_iv.choice(icfg["roles"][group]))
                 iv_rows.append(
                     {
@@ -250,8 +179,8 @@ def _interviewees(cfg: Mapping[str, Any], seed: int, taken: set[str]) -> pd.Data
                         "site": site,
                         "full_name": nm,
                         "role": role,
-                        "phone": _phone(rng_iv, ident, site),
-                        "email": _email(rng_iv, nm, ident),
+                        "phone": phone(rng_iv, ident, site),
+                        "email": email(rng_iv, nm, ident),
                         "consent_quotes": "yes" if rng_iv.random() < icfg["consent_quotes_rate"] else "no",
                     }
                 )
@@ -296,13 +225,13 @@ def _interview_speaker(
         speaker = {
             "full_name": row["full_name"],
             "first_name": _first(row["full_name"]),
-            "phone": row["phone"] or _phone(rng, ident, site),
-            "email": row["email"] or _email(rng, row["full_name"], ident),
+            "phone": row["phone"] or phone(rng, ident, site),
+            "email": row["email"] or email(rng, row["full_name"], ident),
             "nhs_number": row["nhs_number"],
             "postcode": row["postcode"],
         }
         return row["study_id"], day, speaker
-    day = _iso(start, int(rng.integers(120, 600)))
+    day = iso(start, int(rng.integers(120, 600)))
     speaker = {
         "full_name": row["full_name"],
         "first_name": _first(row["full_name"]),
@@ -336,7 +265,7 @@ def _interviews(
     interviews = []
     texts: dict[str, str] = {}
     segments: dict[str, list[dict]] = {}
-    for site in SITES:
+    for site in site_codes(cfg):
         counter = itertools.count(1)
         site_reg = reg[reg["site"] == site]
         staff = interviewees[(interviewees["site"] == site) & (interviewees["group"] != "carer")]
@@ -429,8 +358,10 @@ def _metadata_files(
     from selfcare.core import io as sio
 
     files: dict[str, bytes] = {}
+    sizes = [int(cfg["sites"][s]["n"]) for s in site_codes(cfg)]
     files["datapackage.json"] = sio.dump_json(
-        build_codebook(codebook, measures, True, [f"transcripts/{i}.txt" for i in texts])
+        build_codebook(codebook, measures, True, [f"transcripts/{i}.txt" for i in texts], site_codes(cfg),
+                       id_width=id_width(cfg), nhs_unique=sum(sizes) <= NHS_TEST_NUMBERS)
     ).encode("utf-8")
     truth = true_parameters(cfg)
     truth["_note"] = SYNTHETIC_NOTE
@@ -456,7 +387,7 @@ def simulate_dataset(
 ) -> dict[str, bytes]:
     """Build every file of the synthetic raw hand-over.
 
-    With ``realise_published: true`` in the configuration, the drawn
+    With ``constraints.realise_published: true`` in the configuration, the drawn
     quantitative tables are then moved, by documented construction
     (:func:`selfcare.synth.realise.realise_published`), until the workflow's
     methods give each published executive-summary number at its printed
@@ -481,7 +412,7 @@ def simulate_dataset(
     """
     seed = int(cfg["seed"] if seed is None else seed)
     q = simulate_quantitative(cfg, measures, seed)
-    if cfg.get("realise_published"):
+    if constraint(cfg, "realise_published"):
         if analysis is None or published is None:
             raise ValueError("realise_published needs the analysis configuration and config/published.yaml")
         q = realise_published(q, measures, analysis, published,
@@ -489,14 +420,14 @@ def simulate_dataset(
     people = q["people"]
     start = dt.date.fromisoformat(str(cfg["recruitment"]["start"]))
     taken: set[str] = set()
-    reg = _participants(cfg, people, seed, taken, start)
+    reg = participants(cfg, people, seed, taken, start)
     demo_cols = ["study_id", "gender", "ethnicity", "dependants", "marital_status", "education",
                  "living_alone", "supported_accommodation", "employment_status"]
     demographics = people[demo_cols]
     baseline = _questionnaire_frame(q["baseline"], start)
     followup = _questionnaire_frame(q["followup"], start)
     attendance = pd.DataFrame(
-        {"study_id": q["attendance"]["study_id"], "session_date": [_iso(start, d) for d in q["attendance"]["day"]]}
+        {"study_id": q["attendance"]["study_id"], "session_date": iso_days(start, q["attendance"]["day"])}
     ).drop_duplicates()
     interviewees = _interviewees(cfg, seed, taken)
     interviews_df, texts, segments = _interviews(cfg, seed, reg, interviewees, start, bank, framework)

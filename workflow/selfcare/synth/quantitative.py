@@ -13,13 +13,13 @@ import pandas as pd
 
 from selfcare.synth.facts import (
     OUTCOMES,
-    SITES,
     child_rng,
-    dependants_counts,
-    exact_categories,
+    constraint,
     exact_flags,
-    matched_site_ages,
+    site_codes,
+    vectorised,
 )
+from selfcare.synth.people import people as _people
 
 # ---------------------------------------------------------------------------
 # Questionnaire items from scores
@@ -180,66 +180,6 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _site_people(
-    rng: np.random.Generator, cfg: Mapping[str, Any], site: str, ages: np.ndarray, deps: np.ndarray
-) -> pd.DataFrame:
-    """One site's people with demographics that match the published counts.
-
-    ``ages`` and ``deps`` are the site's exact ages and dependants counts; they
-    are shuffled here (an age is appended as missing if one is unreported).
-    """
-    sc = cfg["sites"][site]
-    n = int(sc["n"])
-    ids = [f"{site}-{i:03d}" for i in range(1, n + 1)]
-    ages = ages.astype(float)
-    if len(ages) < n:
-        ages = np.append(ages, np.nan)
-    rng.shuffle(ages)
-    edu = dict(sc["education"])
-    edu_counts = {**edu, "not_recorded": n - sum(edu.values()) + edu.get("not_recorded", 0)}
-    if edu_counts["not_recorded"] == 0:
-        edu_counts.pop("not_recorded")
-    deps = np.array(deps, dtype=int)
-    rng.shuffle(deps)
-    unemployed = exact_flags(rng, int(sc["unemployed"]), n)
-    other_emp = list(cfg["employment_other"])
-    other_p = np.array([cfg["employment_other"][k] for k in other_emp], dtype=float)
-    employment = np.where(
-        unemployed, "unemployed", rng.choice(other_emp, size=n, p=other_p / other_p.sum())
-    )
-    return pd.DataFrame(
-        {
-            "study_id": ids,
-            "site": site,
-            "initiative": sc["initiative"],
-            "age": ages,
-            "gender": exact_categories(rng, sc["gender"], n),
-            "ethnicity": exact_categories(rng, sc["ethnicity"], n),
-            "dependants": deps,
-            "marital_status": exact_categories(rng, sc["marital_status"], n),
-            "education": exact_categories(rng, edu_counts, n),
-            "living_alone": np.where(exact_flags(rng, int(sc["living_alone"]), n), "yes", "no"),
-            "supported_accommodation": np.where(
-                exact_flags(rng, int(sc["supported_accommodation"]), n), "yes", "no"
-            ),
-            "employment_status": employment,
-        }
-    )
-
-
-def _people(cfg: Mapping[str, Any], seed: int) -> pd.DataFrame:
-    """Everyone in the study, site by site, with their demographics."""
-    dep = dependants_counts(
-        {s: cfg["sites"][s]["dependants"] for s in SITES},
-        list(cfg["dependants_3plus_values"]),
-        float(cfg["dependants_target_h"]),
-    )
-    rng_demo = child_rng(seed, "demographics")
-    site_ages = matched_site_ages(cfg, seed)
-    rows = [_site_people(rng_demo, cfg, site, site_ages[site], dep[site]) for site in SITES]
-    return pd.concat(rows, ignore_index=True)
-
-
 @dataclass
 class _Flow:
     """Study flow of everyone (days from the start of recruitment)."""
@@ -374,6 +314,8 @@ def _engagement(
     )
     engaged = rng_eng.random(len(people)) < _expit(lin.to_numpy())
     site_arr = people["site"].to_numpy()
+    if vectorised(cfg):
+        return engaged, _attendance_vectorised(rng_eng, eng, people, engaged, flow)
     att_rows = []
     d_lo, d_hi = eng["dropout_day"]
     for i in range(len(people)):
@@ -391,6 +333,60 @@ def _engagement(
     return engaged, pd.DataFrame(att_rows, columns=["study_id", "day"])
 
 
+def _attendance_vectorised(
+    rng: np.random.Generator, eng: Mapping[str, Any], people: pd.DataFrame, engaged: np.ndarray, flow: _Flow
+) -> pd.DataFrame:
+    """The sessions attended, drawn in whole arrays (``draws: vectorised``).
+
+    The same model as the per-person draw of :func:`_engagement`: sessions
+    every ``every_days`` from a random first day up to day 300 (engaged) or a
+    drop-out day (not engaged), never after withdrawal, each attended with
+    ``attend_prob``; someone offered sessions attends at least the first.
+    """
+    sites = people["site"].to_numpy()
+    every = np.array([eng["sessions"][s]["every_days"] for s in sites], dtype=np.int64)
+    prob = np.array([eng["sessions"][s]["attend_prob"] for s in sites], dtype=float)
+    n = len(people)
+    first = np.floor(rng.random(n) * every).astype(np.int64)
+    d_lo, d_hi = eng["dropout_day"]
+    last = np.where(engaged, 300, rng.integers(d_lo, d_hi + 1, size=n))
+    stop = np.where(flow.withdrawn, flow.withdrawal_day - flow.baseline_day, np.inf)
+    last = np.minimum(last, stop).astype(np.int64)
+    count = np.where(last >= first, (last - first) // every + 1, 0)
+    person = np.repeat(np.arange(n), count)
+    offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    day = first[person] + offset * every[person]
+    keep = rng.random(len(person)) < prob[person]
+    attended_any = np.bincount(person[keep], minlength=n) > 0
+    keep |= (offset == 0) & ~attended_any[person]
+    rows = np.flatnonzero(keep)
+    return pd.DataFrame(
+        {"study_id": people["study_id"].to_numpy()[person[rows]], "day": flow.baseline_day[person[rows]] + day[rows]}
+    )
+
+
+def _users(rng: np.random.Generator, cfg: Mapping[str, Any], site: str, n: int) -> Any:
+    """Number of service users at baseline: the site's count, or drawn from its share."""
+    sc = cfg["sites"][site]
+    basis = int(sc.get("counts_basis", sc["n"]))
+
+    def users(key: str) -> int:
+        if constraint(cfg, "exact_counts"):
+            return int(sc[key])
+        return int(rng.binomial(n, min(1.0, int(sc[key]) / basis)))
+
+    return users
+
+
+def _nights(rng: np.random.Generator, admissions: np.ndarray, per: float, whole_arrays: bool) -> np.ndarray:
+    """Inpatient nights: a geometric stay (mean ``per``) for each admission."""
+    if not whole_arrays:
+        return np.array([rng.geometric(1 / per, size=c).sum() if c else 0 for c in admissions])
+    # a sum of c geometric stays is c plus a negative binomial with c successes
+    extra = rng.negative_binomial(np.maximum(admissions, 1), 1 / per)
+    return np.where(admissions > 0, admissions + extra, 0)
+
+
 def _service_use(cfg: Mapping[str, Any], seed: int, site_arr: np.ndarray) -> dict[str, np.ndarray]:
     """Service-use counts at baseline (column 0) and follow-up (column 1).
 
@@ -401,19 +397,19 @@ def _service_use(cfg: Mapping[str, Any], seed: int, site_arr: np.ndarray) -> dic
     su = cfg["service_use"]
     w = su["carry_over_weight"]
     use = {k: np.zeros((len(site_arr), 2), dtype=int) for k in ("ae", "admissions", "nights", "crisis", "gp")}
-    for site in SITES:
+    for site in site_codes(cfg):
         idx = np.flatnonzero(site_arr == site)
         n = len(idx)
-        sc = cfg["sites"][site]
-        ae_bl = counts_with_exact_users(rng_su, n, int(sc["ae_baseline"]), su["ae"]["mean_if_any"][site], su["ae"]["dispersion"])
+        users = _users(rng_su, cfg, site, n)
+        ae_bl = counts_with_exact_users(rng_su, n, users("ae_baseline"), su["ae"]["mean_if_any"][site], su["ae"]["dispersion"])
         ad_bl = counts_with_exact_users(
-            rng_su, n, int(sc["admitted_baseline"]), su["admissions"]["mean_if_any"][site], su["admissions"]["dispersion"]
+            rng_su, n, users("admitted_baseline"), su["admissions"]["mean_if_any"][site], su["admissions"]["dispersion"]
         )
         ae_fu = followup_counts(rng_su, ae_bl, su["ae"]["rate_ratio"][site], w)
         ad_fu = followup_counts(rng_su, ad_bl, su["admissions"]["rate_ratio"][site], w)
         per = su["nights_per_admission"]
-        nights_bl = np.array([rng_su.geometric(1 / per, size=c).sum() if c else 0 for c in ad_bl])
-        nights_fu = np.array([rng_su.geometric(1 / per, size=c).sum() if c else 0 for c in ad_fu])
+        nights_bl = _nights(rng_su, ad_bl, per, vectorised(cfg))
+        nights_fu = _nights(rng_su, ad_fu, per, vectorised(cfg))
         cr_bl = negbin(rng_su, su["crisis"]["mean"][site], su["crisis"]["dispersion"], size=n)
         gp_bl = negbin(rng_su, su["gp"]["mean"][site], su["gp"]["dispersion"], size=n)
         cr_fu = followup_counts(rng_su, cr_bl, su["crisis"]["rate_ratio"][site], w)
@@ -466,16 +462,27 @@ def _questionnaire(
 
 
 def _screening(cfg: Mapping[str, Any], site_arr: np.ndarray) -> pd.DataFrame:
-    """Referred, ineligible and declined counts per site."""
+    """Referred, ineligible and declined counts per site.
+
+    The configured counts are scaled by ``n / counts_basis`` when a site's
+    size differs from the size its counts describe.
+    """
+
+    def screened(site: str, key: str) -> int:
+        sc = cfg["sites"][site]
+        count = int(cfg["screening"][site][key])
+        basis = int(sc.get("counts_basis", sc["n"]))
+        return count if basis == int(sc["n"]) else int(round(count * int(sc["n"]) / basis))
+
     return pd.DataFrame(
         [
             {
                 "site": s,
-                "referred": int((site_arr == s).sum() + cfg["screening"][s]["ineligible"] + cfg["screening"][s]["declined"]),
-                "ineligible": int(cfg["screening"][s]["ineligible"]),
-                "declined": int(cfg["screening"][s]["declined"]),
+                "referred": int((site_arr == s).sum() + screened(s, "ineligible") + screened(s, "declined")),
+                "ineligible": screened(s, "ineligible"),
+                "declined": screened(s, "declined"),
             }
-            for s in SITES
+            for s in site_codes(cfg)
         ]
     )
 
@@ -544,10 +551,10 @@ def true_parameters(cfg: Mapping[str, Any]) -> dict[str, Any]:
     truth: dict[str, Any] = {"change": {}, "rate_ratio": {}, "ancova_medication": {}}
     for name in OUTCOMES:
         oc = cfg["outcomes"][name]
-        truth["change"][name] = {s: float(oc["change"][s]) for s in SITES}
+        truth["change"][name] = {s: float(oc["change"][s]) for s in site_codes(cfg)}
         truth["ancova_medication"][name] = float(oc["medication_effect"])
     for key in ("ae", "admissions", "crisis", "gp"):
-        truth["rate_ratio"][key] = {s: float(cfg["service_use"][key]["rate_ratio"][s]) for s in SITES}
+        truth["rate_ratio"][key] = {s: float(cfg["service_use"][key]["rate_ratio"][s]) for s in site_codes(cfg)}
     truth["satisfaction_severity_slope"] = float(cfg["satisfaction"]["slope"])
     truth["engagement_log_or"] = {
         "quality_of_life": float(cfg["engagement"]["quality_of_life"]["log_or"]),
