@@ -32,11 +32,13 @@ from selfcare.deidentify.keys import KEY_ENV_VAR
 from selfcare.deidentify.leaks import scan_text
 from selfcare.raw.nhs import is_valid_nhs_number, nhs_check_digit
 from selfcare.raw.corrections import TRAIL_COLUMNS
+from selfcare.raw.handover import enlarge_handover, run_validation, validate_folder
 from selfcare.raw.validate import (
     CHECKS,
     Problem,
     RawValidationError,
     needed_columns,
+    unsafe_path,
     validate_raw,
 )
 
@@ -143,6 +145,7 @@ class Variant:
     def __init__(self, files: dict[str, bytes], package: dict[str, Any]):
         self.files = files
         self.package = package
+        self.outside: dict[str, bytes] = {}  # files beside the raw folder (path confinement)
 
     def edit(self, name: str) -> CsvEdit:
         return CsvEdit(self.files[name])
@@ -343,12 +346,12 @@ def _(v: Variant) -> Expect:
     return Expect("maximum", "followup.csv", e.line_of(4), "csq_01")
 
 
-@variant("minimum_negative_count")
+@variant("negative_count_ae")
 def _(v: Variant) -> Expect:
     e = v.edit("baseline.csv")
     e.set(6, "ae_attendances", "-1")
     v.save("baseline.csv", e)
-    return Expect("minimum", "baseline.csv", e.line_of(6), "ae_attendances", detail="minimum 0")
+    return Expect("negative_count", "baseline.csv", e.line_of(6), "ae_attendances")
 
 
 @variant("minimum_item_response_zero")
@@ -525,10 +528,12 @@ def _(v: Variant) -> Expect:
     return Expect("transcript_missing", "interviews.csv", e.line_of(i), "transcript_file")
 
 
-@variant("transcript_unlisted_extra_file")
+@variant("transcript_coded_unlisted")
 def _(v: Variant) -> Expect:
+    # a transcript in the folder but not in the codebook, that the REFI-QDA export codes
     v.files["transcripts/INT-LO-999.txt"] = b"[SYNTHETIC TRANSCRIPT] stray file\n"
-    return Expect("transcript_unlisted", "transcripts/INT-LO-999.txt", None, None)
+    v.files["coding.qdpx"] = _qdpx_with_source_copy(v.files["coding.qdpx"], "INT-LO-999")
+    return Expect("transcript_coded_unlisted", "transcripts/INT-LO-999.txt", None, None)
 
 
 @variant("transcript_unlisted_row_removed")
@@ -618,6 +623,213 @@ def _(v: Variant) -> Expect:
     return Expect("codebook", "datapackage.json", None, None, detail="resource 'survey'")
 
 
+# --- plausibility and structure (issue 12 item 8) -----------------------------------
+
+
+def _qdpx_with_source_copy(data: bytes, name: str) -> bytes:
+    """The REFI-QDA export with a coded text source copied under a new name."""
+    from lxml import etree
+
+    with zipfile.ZipFile(_io.BytesIO(data)) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    root = etree.fromstring(members["project.qde"])
+    ns = "{urn:QDA-XML:project:1.0}"
+    src = next(s for s in root.iter(f"{ns}TextSource") if next(s.iter(f"{ns}Coding"), None) is not None)
+    twin = copy.deepcopy(src)
+    twin.set("name", name)
+    src.addnext(twin)
+    members["project.qde"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return sio.zip_bytes(members)
+
+
+@variant("encoding_screening_utf16")
+def _(v: Variant) -> Expect:
+    v.files["screening.csv"] = v.files["screening.csv"].decode("utf-8").encode("utf-16")
+    return Expect("encoding", "screening.csv", None, None)
+
+
+@variant("encoding_followup_latin1_item")
+def _(v: Variant) -> Expect:
+    e = v.edit("followup.csv")
+    e.set(3, "medication", "n\u00e9e")
+    v.files["followup.csv"] = e.text().encode("latin-1")
+    return Expect("encoding", "followup.csv", None, None)
+
+
+@variant("delimiter_tab_register")
+def _(v: Variant) -> Expect:
+    e = v.edit(P)
+    v.files[P] = ("".join(c + "\n" for c in e.comments) + "\n".join("\t".join(r) for r in [e.header, *e.rows])
+                  + "\n").encode("utf-8")
+    return Expect("delimiter", P, e.header_line, None)
+
+
+@variant("field_count_questionnaire_missing_item")
+def _(v: Variant) -> Expect:
+    e = v.edit("baseline.csv")
+    e.rows[40].pop()
+    v.save("baseline.csv", e)
+    return Expect("field_count", "baseline.csv", e.line_of(40), None)
+
+
+@variant("no_rows_followup_header_only")
+def _(v: Variant) -> Expect:
+    e = v.edit("followup.csv")
+    e.rows = []
+    v.save("followup.csv", e)
+    return Expect("no_rows", "followup.csv", e.header_line, None)
+
+
+@variant("negative_count_inpatient_nights")
+def _(v: Variant) -> Expect:
+    e = v.edit("followup.csv")
+    e.set(8, "inpatient_nights", "-14")
+    v.save("followup.csv", e)
+    return Expect("negative_count", "followup.csv", e.line_of(8), "inpatient_nights")
+
+
+@variant("negative_count_screening_declined")
+def _(v: Variant) -> Expect:
+    e = v.edit("screening.csv")
+    e.set(1, "declined", "-2")
+    v.save("screening.csv", e)
+    return Expect("negative_count", "screening.csv", e.line_of(1), "declined")
+
+
+@variant("study_period_referral_too_early")
+def _(v: Variant) -> Expect:
+    e = v.edit(P)
+    e.set(12, "referral_date", "2001-03-02")
+    v.save(P, e)
+    return Expect("study_period", P, e.line_of(12), "referral_date")
+
+
+@variant("study_period_session_after_end")
+def _(v: Variant) -> Expect:
+    e = v.edit("attendance.csv")
+    i = len(e.rows) - 1
+    e.set(i, "session_date", "2011-05-06")
+    v.save("attendance.csv", e)
+    return Expect("study_period", "attendance.csv", e.line_of(i), "session_date")
+
+
+@variant("study_period_staff_interview")
+def _(v: Variant) -> Expect:
+    e = v.edit("interviews.csv")
+    i = e.first(lambda r: r["group"] == "manager")
+    e.set(i, "interview_date", "2014-01-09")
+    v.save("interviews.csv", e)
+    return Expect("study_period", "interviews.csv", e.line_of(i), "interview_date")
+
+
+@variant("age_range_too_young")
+def _(v: Variant) -> Expect:
+    e = v.edit(P)
+    i = e.first(lambda r: r["date_of_birth"] != "")
+    e.set(i, "date_of_birth", _shift(e.get(i, "baseline_date"), -365 * 12))
+    v.save(P, e)
+    return Expect("age_range", P, e.line_of(i), "date_of_birth")
+
+
+@variant("age_range_too_old")
+def _(v: Variant) -> Expect:
+    e = v.edit(P)
+    e.set(30, "date_of_birth", "1890-01-01")
+    v.save(P, e)
+    return Expect("age_range", P, e.line_of(30), "date_of_birth")
+
+
+@variant("date_order_interview_before_referral")
+def _(v: Variant) -> Expect:
+    iv = v.edit("interviews.csv")
+    reg = v.edit(P)
+    i = iv.first(lambda r: r["group"] == "service_user")
+    ref = reg.get(reg.find("study_id", iv.get(i, "person_id")), "referral_date")
+    iv.set(i, "interview_date", _shift(ref, -5))
+    v.save("interviews.csv", iv)
+    return Expect("date_order", "interviews.csv", iv.line_of(i), "interview_date", detail="interview before referral")
+
+
+@variant("flow_total_more_declined_than_referred")
+def _(v: Variant) -> Expect:
+    e = v.edit("screening.csv")
+    e.set(2, "declined", str(int(e.get(2, "referred")) + 1))
+    v.save("screening.csv", e)
+    return Expect("flow_total", "screening.csv", e.line_of(2), "declined")
+
+
+@variant("flow_total_register_does_not_match")
+def _(v: Variant) -> Expect:
+    e = v.edit("screening.csv")
+    e.set(0, "referred", str(int(e.get(0, "referred")) + 3))
+    v.save("screening.csv", e)
+    return Expect("flow_total", "screening.csv", e.line_of(0), "referred")
+
+
+@variant("unsafe_path_absolute")
+def _(v: Variant) -> Expect:
+    v.resource("survey")["path"] = "/etc/hostname"
+    return Expect("unsafe_path", "datapackage.json", None, None, detail="resource 'survey'")
+
+
+@variant("unsafe_path_parent")
+def _(v: Variant) -> Expect:
+    v.resource("screening")["path"] = "../screening.csv"
+    v.outside["screening.csv"] = v.files["screening.csv"]  # a readable file there: still never opened
+    return Expect("unsafe_path", "datapackage.json", None, None, detail="resource 'screening'")
+
+
+@variant("unsafe_path_transcript")
+def _(v: Variant) -> Expect:
+    v.resource("transcripts")["path"].append("transcripts/../../notes.txt")
+    v.outside["notes.txt"] = b"not part of the hand-over\n"
+    return Expect("unsafe_path", "datapackage.json", None, None, detail="resource 'transcripts'")
+
+
+@variant("interview_group_service_user_with_staff_id")
+def _(v: Variant) -> Expect:
+    e = v.edit("interviews.csv")
+    i = e.first(lambda r: r["group"] == "service_user")
+    e.set(i, "person_id", "ST-LO-01")
+    v.save("interviews.csv", e)
+    return Expect("interview_group", "interviews.csv", e.line_of(i), "person_id")
+
+
+@variant("interview_group_staff_with_participant_id")
+def _(v: Variant) -> Expect:
+    e = v.edit("interviews.csv")
+    i = e.first(lambda r: r["group"] == "staff")
+    e.set(i, "person_id", "LO-001")
+    v.save("interviews.csv", e)
+    return Expect("interview_group", "interviews.csv", e.line_of(i), "person_id")
+
+
+@variant("interview_group_carer_with_manager_id")
+def _(v: Variant) -> Expect:
+    e = v.edit("interviews.csv")
+    i = e.first(lambda r: r["group"] == "carer")
+    e.set(i, "person_id", e.get(e.first(lambda r: r["group"] == "manager"), "person_id"))
+    v.save("interviews.csv", e)
+    return Expect("interview_group", "interviews.csv", e.line_of(i), "person_id")
+
+
+@variant("type_date_feb_29_non_leap_year")
+def _(v: Variant) -> Expect:
+    e = v.edit(P)
+    e.set(15, "baseline_date", "2007-02-29")
+    v.save(P, e)
+    return Expect("type_date", P, e.line_of(15), "baseline_date")
+
+
+@variant("type_integer_item_word_in_large_questionnaire")
+def _(v: Variant) -> Expect:
+    e = v.edit("baseline.csv")
+    i = len(e.rows) - 1
+    e.set(i, "csi_14", "often")
+    v.save("baseline.csv", e)
+    return Expect("type_integer", "baseline.csv", e.line_of(i), "csi_14")
+
+
 # ---------------------------------------------------------------------------
 # Tests
 # ---------------------------------------------------------------------------
@@ -638,7 +850,7 @@ def _location(e: Expect) -> str:
 
 
 def test_corpus_is_large_and_covers_the_checks(shipped_files, package):
-    assert len(VARIANTS) >= 25
+    assert len(VARIANTS) >= 60
     checks = {VARIANTS[name](Variant(dict(shipped_files), copy.deepcopy(package))).check for name in VARIANTS}
     # every check the module runs is exercised, except type_number: the
     # codebook declares no number field, so no variant can reach it
@@ -646,25 +858,48 @@ def test_corpus_is_large_and_covers_the_checks(shipped_files, package):
     assert not any(f.get("type") == "number" for r in package["resources"] for f in r.get("schema", {}).get("fields", []))
 
 
+@pytest.fixture(scope="module")
+def settings(configs) -> dict[str, Any]:
+    return configs["config"]["validation"]
+
+
+def _write_handover(tmp_path: Path, v: Variant) -> Path:
+    """Write a variant as a hand-over folder (raw/) with its outside files beside it."""
+    raw = tmp_path / "raw"
+    for rel, data in v.files.items():
+        (raw / rel).parent.mkdir(parents=True, exist_ok=True)
+        (raw / rel).write_bytes(data)
+    (raw / "datapackage.json").write_text(sio.dump_json(v.package), encoding="utf-8")
+    for rel, data in v.outside.items():
+        (tmp_path / rel).write_bytes(data)
+    return raw
+
+
 @pytest.mark.parametrize("name", list(VARIANTS))
-def test_malformed_variant_is_refused_with_its_own_check(name, shipped_files, package, needed, register_leak_index):
+def test_malformed_variant_is_refused_with_its_own_check(name, tmp_path, shipped_files, package, needed, settings,
+                                                         register_leak_index):
+    """Each variant, written as a hand-over folder, is refused with its own named
+    check at its file, line and column; the message shows no identifier; no
+    output file is written."""
     v = Variant(dict(shipped_files), package)
     expect = VARIANTS[name](v)
     assert expect.check in CHECKS
+    raw = _write_handover(tmp_path, v)
+    out = tmp_path / "results"
     with pytest.raises(RawValidationError) as info:
-        validate_raw(v.files, v.package, needed)
+        run_validation(raw, needed, settings, out / "report.json", out / "corrections.csv")
     err = info.value
     own = [p for p in err.problems if p.check == expect.check]
-    assert any(expect.matches(p) for p in err.problems), (
-        f"expected {expect} among {[str(p) for p in own] or [str(p) for p in err.problems[:10]]}"
+    assert sum(expect.matches(p) for p in err.problems) == 1, (
+        f"expected {expect} once among {[str(p) for p in own] or [str(p) for p in err.problems[:10]]}"
     )
     message = str(err)
     assert message.startswith("rule validate_raw: raw data failed validation")
-    located = _location(expect) in message
-    assert located, f"the message lacks '{_location(expect)}'"
+    assert _location(expect) in message, f"the message lacks '{_location(expect)}'"
     # no register identifier ever appears in the message
     leaks = scan_text(message, register_leak_index)
     assert sum(leaks.values()) == 0, f"identifiers in the message (counts): {leaks}"
+    assert not out.exists() or not any(out.iterdir()), "a failed validation wrote output"
 
 
 def test_shipped_data_pass_and_report_holds_counts_only(shipped_files, package, needed, raw_tables, register_leak_index):

@@ -60,7 +60,15 @@ def raw_files():
     paths = [str(CODEBOOK)]
     for res in package["resources"]:
         items = res["path"] if isinstance(res["path"], list) else [res["path"]]
-        paths += [str(RAW / p) for p in items]
+        # a path that leaves the raw folder is not an input: validation
+        # reports it ('unsafe_path') and never opens it
+        paths += [
+            str(RAW / p)
+            for p in items
+            if isinstance(p, str)
+            and not Path(p).is_absolute()
+            and ".." not in Path(p).parts
+        ]
     # The simulator's signature (synthetic hand-overs only; see raw/signature.py).
     if (RAW / "SYNTHETIC.sha256").exists():
         paths.append(str(RAW / "SYNTHETIC.sha256"))

@@ -17,5 +17,7 @@ rule validate_raw:
     threads: 1
     resources:
         mem_mb=1024,
+    params:
+        settings=config["validation"],
     script:
         "../scripts/validate_raw.py"
