@@ -42,16 +42,12 @@ def test_table_aligns_columns():
     assert measure.fmt(float("nan")) == "-" and measure.median([3.0, 1.0, 2.0]) == 2.0
 
 
-def test_scale_config_multiplies_every_count_by_a_whole_factor():
-    cfg = io.read_yaml(ROOT / "config/simulation.yaml")
-    n0 = scale.shipped_size(cfg)
-    out, n = scale.scale_config(cfg, 10 * n0)
-    assert n == 10 * n0 and out["realise_published"] is False
-    for site, s in out["sites"].items():
-        assert s["n"] == 10 * cfg["sites"][site]["n"]
-        for key in scale.SITE_CATEGORIES:
-            assert sum(s[key].values()) == s["n"] - (10 * (cfg["sites"][site]["n"] - sum(cfg["sites"][site][key].values())))
-    assert scale.scale_config(cfg, 1)[1] == n0  # never below the shipped sample
+def test_per_site_sizes_cover_the_asked_total():
+    sites = len(io.read_yaml(ROOT / "config/simulation.yaml")["sites"])
+    assert scale.per_site(ROOT, 10_000) == (-(-10_000 // sites), -(-10_000 // sites) * sites)
+    assert scale.per_site(ROOT, 1)[0] == 1
+    assert scale.stage_targets("models", ["A", "B"])[-2:] == ["results/analysis/service_use_A.csv",
+                                                             "results/analysis/service_use_B.csv"]
 
 
 def test_floor_runs_job_scripts_in_order_in_one_process(tmp_path):

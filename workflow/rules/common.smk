@@ -54,9 +54,21 @@ SITE_PATTERN = "|".join(re.escape(s) for s in SITES)
 TIMEPOINT_PATTERN = "|".join(TIMEPOINTS)
 
 
+@functools.cache
+def codebook():
+    """The raw hand-over's codebook, read once per invocation."""
+    return json.loads(CODEBOOK.read_text(encoding="utf-8-sig"))
+
+
 def raw_files():
-    """Every file the codebook of the raw hand-over names."""
-    package = json.loads(CODEBOOK.read_text(encoding="utf-8-sig"))
+    """Every file the codebook of the raw hand-over names (computed once per
+    invocation, though two rules take them as inputs)."""
+    return list(_raw_files())
+
+
+@functools.cache
+def _raw_files():
+    package = codebook()
     paths = [str(CODEBOOK)]
     for res in package["resources"]:
         items = res["path"] if isinstance(res["path"], list) else [res["path"]]
@@ -72,7 +84,7 @@ def raw_files():
     # The simulator's signature (synthetic hand-overs only; see raw/signature.py).
     if (RAW / "SYNTHETIC.sha256").exists():
         paths.append(str(RAW / "SYNTHETIC.sha256"))
-    return paths
+    return tuple(paths)
 
 
 def manuscript_sources():
@@ -87,6 +99,7 @@ def manuscript_sources():
     )
 
 
+@functools.cache
 def figure_captions():
     """Figure name -> caption, from the manuscript's figures.yaml (the same
     captions the report prints; the Snakemake report shows them too)."""
@@ -104,6 +117,7 @@ def document_title():
     return ": ".join(str(meta[k]) for k in ("title", "subtitle") if meta.get(k))
 
 
+@functools.cache
 def table_captions():
     """Table name -> caption, from the manuscript's tables.yaml (the captions
     the report prints under its tables; the Snakemake report shows them too)."""
@@ -158,9 +172,10 @@ def dataset_params():
 
 def corrections_file():
     """The hand-over's corrections log, if its codebook declares one (else nothing)."""
-    package = json.loads(CODEBOOK.read_text(encoding="utf-8-sig"))
     return [
-        str(RAW / r["path"]) for r in package["resources"] if r["name"] == "corrections"
+        str(RAW / r["path"])
+        for r in codebook()["resources"]
+        if r["name"] == "corrections"
     ]
 
 

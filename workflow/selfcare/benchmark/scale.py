@@ -14,11 +14,9 @@ each stage a measured Snakemake run in a copy of the project whose
 
 from __future__ import annotations
 
-import copy
 import sys
 import time
 from pathlib import Path
-from typing import Any, Mapping
 
 from selfcare.benchmark.measure import Measured, load, run_measured
 from selfcare.benchmark.workflow import prepare, snakemake
@@ -30,57 +28,36 @@ STAGES = {
     "deidentify": ["results/deid/deid_report.json"],
     "score": ["results/scores/scores.csv"],
     "models": ["results/analysis/ancova.csv", "results/analysis/satisfaction.csv",
-               "results/analysis/engagement.csv", "results/analysis/change.csv",
-               "results/numbers/service_use_LO.json", "results/numbers/service_use_SO.json",
-               "results/numbers/service_use_NO.json"],
+               "results/analysis/engagement.csv", "results/analysis/change.csv"],
 }
-#: Per-site integer counts that scale with the sample (everything else is a rate or a setting).
-SITE_COUNTS = ("n", "living_alone", "supported_accommodation", "unemployed", "admitted_baseline", "ae_baseline")
-SITE_CATEGORIES = ("gender", "ethnicity", "dependants", "marital_status", "education")
 
 
-def shipped_size(cfg: Mapping[str, Any]) -> int:
-    """Participants of the configured (shipped) sample."""
-    return sum(int(s["n"]) for s in cfg["sites"].values())
-
-
-def scale_config(cfg: Mapping[str, Any], participants: int) -> tuple[dict[str, Any], int]:
-    """The simulator's configuration scaled to about ``participants`` people.
-
-    Returns
-    -------
-    tuple
-        The configuration and the exact number of participants it simulates
-        (the shipped sample times a whole factor, at least 1).
-    """
-    factor = max(1, round(participants / shipped_size(cfg)))
-    out = copy.deepcopy(dict(cfg))
-    out["realise_published"] = False
-    for site in out["sites"].values():
-        for key in SITE_COUNTS:
-            if key in site:
-                site[key] = int(site[key]) * factor
-        for key in SITE_CATEGORIES:
-            if key in site:
-                site[key] = {k: int(v) * factor for k, v in site[key].items()}
-    for counts in out.get("screening", {}).values():
-        for k in counts:
-            counts[k] = int(counts[k]) * factor
-    return out, shipped_size(out)
+def stage_targets(stage: str, sites: list[str]) -> list[str]:
+    """Snakemake targets of a stage (the models stage adds service use at every configured site)."""
+    extra = [f"results/analysis/service_use_{s}.csv" for s in sites] if stage == "models" else []
+    return [*STAGES[stage], *extra]
+def per_site(root: Path, participants: int) -> tuple[int, int]:
+    """People per site for about ``participants`` in all, and the exact total."""
+    sites = len(io.read_yaml(root / "config/simulation.yaml")["sites"])
+    n = max(1, -(-participants // sites))
+    return n, n * sites
 
 
 def simulate(root: Path, dest: Path, participants: int) -> tuple[Path, int, float]:
     """Write a synthetic hand-over of about ``participants`` people into ``dest`` (once per size).
 
-    Returns the folder, the exact size and the simulator's wall time (0 when reused).
+    The seeded simulator with the same number of people per site, no
+    published-fact constraint and whole-array draws (``--n N --no-constraints
+    --vectorised``). Returns the folder, the exact size and the simulator's
+    wall time (0 when an earlier run's folder is reused).
     """
-    cfg, n = scale_config(io.read_yaml(root / "config/simulation.yaml"), participants)
+    n_site, n = per_site(root, participants)
     raw = dest / f"raw-{n}"
     if (raw / "datapackage.json").exists():
         return raw, n, 0.0
-    conf = dest / f"simulation-{n}.yaml"
-    io.write_yaml(conf, cfg)
-    res = run_measured([sys.executable, "-m", "selfcare.synth", "--config", str(conf), "--out", str(raw)], root)
+    cmd = [sys.executable, "-m", "selfcare.synth", "--n", str(n_site), "--no-constraints", "--vectorised",
+           "--seed", "1", "--out", str(raw)]
+    res = run_measured(cmd, root)
     if res.returncode != 0:
         raise RuntimeError(f"simulator failed at {n} participants:\n{res.output[-3000:]}")
     return raw, n, res.wall
@@ -103,8 +80,8 @@ def quantitative_path(root: Path, tmp: Path, raw: Path, cores: int) -> dict[str,
     cfg["data"]["raw_dir"] = str(raw)
     io.write_yaml(work / "config/config.yaml", cfg)
     out = {}
-    for stage, targets in STAGES.items():
-        res = run_measured(snakemake(cores, *targets), work)
+    for stage in STAGES:
+        res = run_measured(snakemake(cores, *stage_targets(stage, list(cfg["sites"]))), work)
         if res.returncode != 0:
             raise RuntimeError(f"stage {stage} failed on {raw.name}:\n{res.output[-3000:]}")
         out[stage] = res
