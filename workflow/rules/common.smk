@@ -11,13 +11,22 @@ from snakemake.exceptions import WorkflowError
 from snakemake.sourcecache import LocalSourceFile
 from snakemake.utils import validate
 
+# libyaml's loader when PyYAML has it (the same documents, parsed in C)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text):
+    """Parse YAML text (safe subset)."""
+    return yaml.load(text, Loader=YAML_LOADER)
+
+
 validate(config, "../schemas/config.schema.yaml")
 for _path, _schema in (
     ("config/measures.yaml", "../schemas/measures.schema.yaml"),
     ("config/published.yaml", "../schemas/published.schema.yaml"),
 ):
     with open(_path, encoding="utf-8") as _fh:
-        validate(yaml.safe_load(_fh), _schema)
+        validate(load_yaml(_fh), _schema)
 
 # Two kinds of files. The study's own (config/, the raw hand-over, results/)
 # are found from the working directory. The workflow's own (schemas,
@@ -105,7 +114,7 @@ def figure_captions():
     captions the report prints; the Snakemake report shows them too)."""
     with open(wf("manuscript/figures.yaml"), encoding="utf-8") as fh:
         return {
-            k: " ".join(v["caption"].split()) for k, v in yaml.safe_load(fh).items()
+            k: " ".join(v["caption"].split()) for k, v in load_yaml(fh).items()
         }
 
 
@@ -113,7 +122,7 @@ def document_title():
     """The manuscript's title and subtitle, from the front matter of index.qmd
     (for the Snakemake report)."""
     with open(wf("manuscript/index.qmd"), encoding="utf-8") as fh:
-        meta = yaml.safe_load(fh.read().split("---", 2)[1])
+        meta = load_yaml(fh.read().split("---", 2)[1])
     return ": ".join(str(meta[k]) for k in ("title", "subtitle") if meta.get(k))
 
 
@@ -123,7 +132,7 @@ def table_captions():
     the report prints under its tables; the Snakemake report shows them too)."""
     with open(wf("manuscript/tables.yaml"), encoding="utf-8") as fh:
         return {
-            k: " ".join(v["caption"].split()) for k, v in yaml.safe_load(fh).items()
+            k: " ".join(v["caption"].split()) for k, v in load_yaml(fh).items()
         }
 
 

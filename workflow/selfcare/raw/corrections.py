@@ -54,6 +54,14 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
 
 
+def _record_ids(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Each row's record ID: its primary key values as text, joined by ``|`` (one vectorised pass)."""
+    ids = frame[keys[0]].astype(str)
+    for k in keys[1:]:
+        ids = ids + "|" + frame[k].astype(str)
+    return ids
+
+
 def _locate(
     c: pd.Series, pos: int, out: Mapping[str, pd.DataFrame], primary_keys: Mapping[str, list[str]]
 ) -> tuple[str, str, pd.Series | None, CorrectionProblem | None]:
@@ -72,7 +80,7 @@ def _locate(
     keys = primary_keys.get(name, [])
     if not keys:
         return problem("correction_record", f"{name}.csv has no primary key to locate the record", "record_id")
-    hit = out[name][keys].astype(str).agg("|".join, axis=1) == str(c["record_id"])
+    hit = _record_ids(out[name], keys) == str(c["record_id"])
     if hit.sum() != 1:
         which = "no" if hit.sum() == 0 else "more than one"
         return problem("correction_record", f"{which} record of {name}.csv has that record_id", "record_id")
