@@ -1069,3 +1069,82 @@ def test_a_broken_register_is_reported_once_without_cascades(shipped_files, pack
     with pytest.raises(RawValidationError) as info:
         validate_raw(files, package, needed)
     assert [p.check for p in info.value.problems] == ["field_count"]
+
+
+# ---------------------------------------------------------------------------
+# Warnings, path confinement, line numbers and large files
+# ---------------------------------------------------------------------------
+
+
+def test_transcript_outside_the_codebook_is_a_warning_by_position_only(tmp_path, shipped_files, package, needed,
+                                                                       settings):
+    v = Variant(dict(shipped_files), package)
+    v.files["transcripts/INT-SO-998.txt"] = b"[SYNTHETIC TRANSCRIPT] not coded, not listed\n"
+    raw = _write_handover(tmp_path, v)
+    out = tmp_path / "results"
+    report = run_validation(raw, needed, settings, out / "report.json", out / "corrections.csv")
+    folder = sorted(p for p in v.files if p.startswith("transcripts/"))
+    assert report["warnings"] == [{"check": "transcript_not_in_codebook", "count": 1,
+                                   "positions": [folder.index("transcripts/INT-SO-998.txt") + 1],
+                                   "folder": "transcripts/"}]
+    written = (out / "report.json").read_text(encoding="utf-8")
+    assert "INT-SO-998" not in written and '"transcript_not_in_codebook"' in written
+    # the shipped hand-over has none: its report has no warnings key (outputs unchanged)
+    assert "warnings" not in validate_raw(dict(shipped_files), package, needed, settings)
+
+
+@pytest.mark.parametrize("path, unsafe", [
+    ("participants.csv", False), ("transcripts/INT-LO-001.txt", False), ("/etc/passwd", True),
+    ("../x.csv", True), ("transcripts/../../x.txt", True), ("C:/data/x.csv", True), ("C:x.csv", True),
+    ("\\\\server\\share\\x.csv", True), ("a\\..\\x.csv", True), ("./x.csv", True), ("", True), (None, True),
+    ("a//b.csv", True),
+])
+def test_unsafe_paths_are_recognised(path, unsafe):
+    assert unsafe_path(path) is unsafe
+
+
+def test_a_path_leaving_the_raw_folder_is_never_opened(tmp_path, shipped_files, package, needed, settings,
+                                                       monkeypatch):
+    """The escaping file exists and is readable, but validation reads only
+    files inside the raw folder (checked by recording every file read)."""
+    v = Variant(dict(shipped_files), package)
+    v.resource("screening")["path"] = "../screening.csv"
+    v.outside["screening.csv"] = v.files["screening.csv"]
+    raw = _write_handover(tmp_path, v)
+    opened: list[Path] = []
+    real = sio.read_bytes
+    monkeypatch.setattr(sio, "read_bytes", lambda p: opened.append(Path(p).resolve()) or real(p))
+    with pytest.raises(RawValidationError) as info:
+        validate_folder(raw, needed, settings)
+    assert [p.check for p in info.value.problems] == ["unsafe_path"]
+    assert opened and all(p.is_relative_to(raw.resolve()) for p in opened)
+
+
+def test_line_numbers_survive_blank_lines(tmp_path, shipped_files, package, needed, settings):
+    e = CsvEdit(shipped_files["demographics.csv"])
+    e.set(30, "gender", "unknown")
+    lines = e.text().split("\n")
+    lines.insert(e.line_of(10) - 1, "")  # a blank line before row 10 moves row 30 down one line
+    files = dict(shipped_files)
+    files["demographics.csv"] = "\n".join(lines).encode("utf-8")
+    with pytest.raises(RawValidationError) as info:
+        validate_raw(files, package, needed, settings)
+    assert [(p.check, p.line, p.column) for p in info.value.problems] == [("enum", e.line_of(30) + 1, "gender")]
+
+
+def test_enlarged_handover_validates_and_locates_a_late_row(tmp_path, needed, settings, repo_root):
+    """The speed benchmark's enlarged hand-over is valid; an error near its end
+    is located at the right physical line (column-wise checks keep line numbers)."""
+    raw = tmp_path / "big"
+    sizes = enlarge_handover(repo_root / "resources" / "synthetic", raw, 3000)
+    assert sizes == {"questionnaire_rows": 3000, "register_rows": 3000}
+    report = validate_folder(raw, needed, settings)
+    assert report["files"]["baseline.csv"]["rows"] == 3000 and report["synthetic"] is False
+    e = CsvEdit((raw / "baseline.csv").read_bytes())
+    e.set(2890, "es_01", "9")
+    e.set(2990, "gp_contacts", "-3")
+    (raw / "baseline.csv").write_bytes(e.to_bytes())
+    with pytest.raises(RawValidationError) as info:
+        validate_folder(raw, needed, settings)
+    assert sorted((p.line, p.check, p.column) for p in info.value.problems) == [
+        (e.line_of(2890), "maximum", "es_01"), (e.line_of(2990), "negative_count", "gp_contacts")]

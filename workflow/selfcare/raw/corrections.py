@@ -54,14 +54,6 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
 
 
-def _record_ids(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """Each row's record ID: its primary key values as text, joined by ``|`` (one vectorised pass)."""
-    ids = frame[keys[0]].astype(str)
-    for k in keys[1:]:
-        ids = ids + "|" + frame[k].astype(str)
-    return ids
-
-
 def _locate(
     c: pd.Series, pos: int, out: Mapping[str, pd.DataFrame], primary_keys: Mapping[str, list[str]]
 ) -> tuple[str, str, pd.Series | None, CorrectionProblem | None]:
@@ -80,7 +72,11 @@ def _locate(
     keys = primary_keys.get(name, [])
     if not keys:
         return problem("correction_record", f"{name}.csv has no primary key to locate the record", "record_id")
-    hit = _record_ids(out[name], keys) == str(c["record_id"])
+    # column-wise: the joined key of every row, without a Python call per row
+    joined = out[name][keys[0]].astype(str)
+    for k in keys[1:]:
+        joined = joined + "|" + out[name][k].astype(str)
+    hit = joined == str(c["record_id"])
     if hit.sum() != 1:
         which = "no" if hit.sum() == 0 else "more than one"
         return problem("correction_record", f"{which} record of {name}.csv has that record_id", "record_id")
@@ -126,7 +122,9 @@ def apply_corrections(
         held value that differs from ``old_value``, or no ``old_value``
         column at all); nothing is applied then.
     """
-    out = {k: v.copy() for k, v in tables.items()}
+    # shallow copies: under pandas' copy-on-write a corrected column is copied
+    # when written, so the inputs stay unmodified without copying every table
+    out = {k: v.copy(deep=False) for k, v in tables.items()}
     trail: list[dict[str, Any]] = []
     problems: list[CorrectionProblem] = []
     if "old_value" not in corrections.columns:

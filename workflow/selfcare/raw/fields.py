@@ -32,21 +32,38 @@ def arrow(series: pd.Series) -> pa.ChunkedArray:
     return arr if arr.type == pa.string() else pc.cast(arr, pa.string())
 
 
+def isin(series: pd.Series, values: list[pd.Series]) -> np.ndarray:
+    """Which cells hold one of ``values`` (Arrow hash lookup; missing is False)."""
+    known = [arrow(v.dropna()) for v in values]
+    chunks = [c.cast(pa.string()) for k in known for c in k.chunks]
+    value_set = pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
+    return mask(pc.is_in(arrow(series), value_set=value_set.cast(pa.string())))
+
+
 def mask(values: Any) -> np.ndarray:
     """Boolean numpy mask from an Arrow boolean array (nulls as False)."""
     return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def parse_dates(series: pd.Series) -> pd.Series:
-    """ISO dates (``YYYY-MM-DD``) as ``datetime64``; anything else as NaT."""
+    """ISO dates (``YYYY-MM-DD``) as ``datetime64[s]``; anything else (and
+    impossible days such as 2007-02-29) as NaT. Column-wise: the form by one
+    regular expression, year, month and day as integer arrays, the calendar
+    by numpy."""
     arr = arrow(series)
-    ok = pc.match_substring_regex(arr, _DATE)
-    text = pc.if_else(ok, arr, pa.scalar(None, pa.string()))
-    ts = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-    # strptime rolls 2008-02-30 over to 2008-03-01: keep only dates that print back as written
-    same = pc.equal(pc.strftime(ts, format="%Y-%m-%d"), text)
-    ts = pc.if_else(pc.fill_null(same, False), ts, pa.scalar(None, ts.type))
-    return pd.Series(ts.to_numpy(zero_copy_only=False), index=series.index).astype("datetime64[s]")
+    ok = mask(pc.match_substring_regex(arr, _DATE))
+    out = np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[s]")
+    if not ok.any():
+        return pd.Series(out, index=series.index)
+    text = pc.filter(arr, pa.array(ok))
+    y, m, d = (np.asarray(pc.cast(pc.utf8_slice_codeunits(text, a, b), pa.int64()).to_numpy(zero_copy_only=False))
+               for a, b in ((0, 4), (5, 7), (8, 10)))
+    month = (y - 1970) * 12 + np.clip(m, 1, 12) - 1
+    first = month.astype("datetime64[M]").astype("datetime64[D]")
+    days = ((month + 1).astype("datetime64[M]").astype("datetime64[D]") - first).astype(np.int64)
+    good = (m >= 1) & (m <= 12) & (d >= 1) & (d <= days)
+    out[np.flatnonzero(ok)[good]] = (first[good] + (d[good] - 1)).astype("datetime64[s]")
+    return pd.Series(out, index=series.index)
 
 
 def to_number(arr: pa.ChunkedArray) -> np.ndarray:
@@ -84,12 +101,17 @@ def _value_checks(t: Table, f: Mapping[str, Any], arr: pa.ChunkedArray, counts: 
     left = present.copy()  # cells not yet failed
     num = None
     if typ in ("integer", "number"):
-        ok = mask(pc.match_substring_regex(arr, _INTEGER if typ == "integer" else _NUMBER))
+        digits = mask(pc.ascii_is_decimal(arr))  # fast path: plain digits need no regular expression
+        if (digits | ~present).all():
+            ok = digits
+            num = np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        else:
+            ok = mask(pc.match_substring_regex(arr, _INTEGER if typ == "integer" else _NUMBER))
+            num = to_number(arr)
         found += _emit(t, col, f"type_{typ}", left & ~ok)
         left &= ok
-        num = to_number(arr)
     elif typ == "date":
-        ok = parse_dates(t.frame[col]).notna().to_numpy()
+        ok = t.dates(col).notna().to_numpy()
         found += _emit(t, col, "type_date", left & ~ok)
         left &= ok
     if "enum" in cons:
@@ -159,5 +181,5 @@ def check_foreign_keys(t: Table, tables: Mapping[str, Table]) -> None:
         if col not in t.frame.columns:
             continue
         values = t.frame[col]
-        ok = values.isin(pd.concat(known) if known else []).to_numpy()
+        ok = isin(values, known)
         t.problems += [p for _, _, p in _emit(t, col, "foreign_key", values.notna().to_numpy() & ~ok)]

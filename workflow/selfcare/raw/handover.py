@@ -119,9 +119,12 @@ def enlarge_handover(src: str | os.PathLike[str], dest: str | os.PathLike[str], 
     io.copy_tree(src, dest)
     package = io.read_json(src / "datapackage.json")
     reg, bl, scr = (io.read_csv(src / f) for f in ("participants.csv", "baseline.csv", "screening.csv"))
-    copies = -(-rows // len(bl))
-    ids = [f"{s.split('-')[0]}-{k:06d}{s.split('-')[1]}" for k in range(1, copies) for s in bl["study_id"]]
-    new_bl = pd.concat([bl] * copies, ignore_index=True).iloc[:rows]
+    # records that a documented correction fixes are not copied (the copies would lack the correction)
+    fixed = set(io.read_csv(src / "corrections.csv")["record_id"])
+    seed = bl[~bl["study_id"].isin(fixed)]
+    copies = -(-(rows - len(bl)) // len(seed))
+    ids = [f"{s.split('-')[0]}-{k:06d}{s.split('-')[1]}" for k in range(1, copies + 1) for s in seed["study_id"]]
+    new_bl = pd.concat([bl] + [seed] * copies, ignore_index=True).iloc[:rows]
     new_bl["study_id"] = list(bl["study_id"]) + ids[: rows - len(bl)]
     extra = new_bl.iloc[len(bl):]
     by_id = reg.set_index("study_id", drop=False)

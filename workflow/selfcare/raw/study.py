@@ -11,13 +11,12 @@ skipped here, so nothing cascades.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from selfcare.raw.fields import parse_dates, to_number, arrow
+from selfcare.raw.fields import arrow, isin, to_number
 from selfcare.raw.problems import Problem
 from selfcare.raw.tables import Table
 
@@ -34,7 +33,7 @@ def _at(t: Table, bad: Any, col: str, check: str, detail: str = "") -> list[Prob
 def _dates(t: Table, col: str) -> pd.Series:
     if col not in t.frame.columns:
         return pd.Series(pd.NaT, index=t.frame.index, dtype="datetime64[s]")
-    return parse_dates(t.frame[col])
+    return t.dates(col)
 
 
 def _by_id(reg: Table, values: pd.Series, ids: pd.Series) -> pd.Series:
@@ -94,9 +93,9 @@ def _followups(reg: Table, tables: Mapping[str, Table]) -> list[Problem]:
     if fu_t is None or "study_id" not in fu_t.frame or "study_id" not in reg.frame:
         return []
     sid = fu_t.frame["study_id"]
-    known = sid.isin(reg.frame["study_id"].dropna()).to_numpy() & sid.notna().to_numpy()
+    known = isin(sid, [reg.frame["study_id"]])
     bl_ids = bl_t.frame["study_id"].dropna() if bl_t is not None and "study_id" in bl_t.frame else pd.Series([], dtype=str)
-    no_bl = known & ~sid.isin(bl_ids).to_numpy()
+    no_bl = known & ~isin(sid, [bl_ids])
     no_fu = known & _by_id(reg, _dates(reg, "followup_date"), sid).isna().to_numpy()
     out = [(int(line), 0, p) for line, p in zip(fu_t.line_array(np.flatnonzero(no_bl)),
                                               _at(fu_t, no_bl, "study_id", "followup_without_baseline"))]
@@ -162,9 +161,8 @@ def _interview_groups(tables: Mapping[str, Table], failed: set[tuple[str, str | 
     if (iv.path, "group") in failed or (people.path, "group") in failed:
         return []  # a group that is not a group was reported by its own check
     pid, group = iv.frame["person_id"], iv.frame["group"]
-    in_reg = pid.isin(reg.frame["study_id"].dropna()).to_numpy() if "study_id" in reg.frame else np.zeros(len(pid), bool)
-    in_people = pid.isin(people.frame["person_id"].dropna()).to_numpy() if "person_id" in people.frame \
-        else np.zeros(len(pid), bool)
+    in_reg = isin(pid, [reg.frame["study_id"]]) if "study_id" in reg.frame else np.zeros(len(pid), bool)
+    in_people = isin(pid, [people.frame["person_id"]]) if "person_id" in people.frame else np.zeros(len(pid), bool)
     su = (group == "service_user").fillna(False).to_numpy()
     known = group.notna().to_numpy()
     bad = known & ((su & ~in_reg & in_people) | (~su & in_reg & ~in_people))

@@ -12,6 +12,7 @@ number for messages.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io as _io
 from dataclasses import dataclass, field
@@ -39,6 +40,15 @@ class Table:
     schema: Mapping[str, Any]
     lines: np.ndarray | None = None  # physical line of each row, when not consecutive
     problems: list[Problem] = field(default_factory=list)
+    parsed: dict[str, pd.Series] = field(default_factory=dict)  # date columns parsed once
+
+    def dates(self, col: str) -> pd.Series:
+        """A date column as ``datetime64`` (NaT where not a valid ISO date), parsed once."""
+        from selfcare.raw.fields import parse_dates
+
+        if col not in self.parsed:
+            self.parsed[col] = parse_dates(self.frame[col])
+        return self.parsed[col]
 
     def line(self, idx: int) -> int:
         """Physical (1-based) line number of data row ``idx``."""
@@ -54,11 +64,24 @@ class Table:
         return self.first_data_line + positions
 
 
-def _comment_lines(text: str) -> int:
+def check_utf8(data: bytes, name: str) -> None:
+    """Raise :class:`EncodingError` (naming the byte offset) unless ``data`` is
+    UTF-8; checked in 1 MiB slices, so no decoded copy of a large file is held."""
+    dec = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for i in range(0, len(data), 1 << 20):
+            dec.decode(view[i:i + (1 << 20)])
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        decode_utf8(data, name)  # raises, with the offset of the first invalid byte
+
+
+def _comment_lines(data: bytes) -> int:
     """How many leading lines start with ``#``."""
     n, pos = 0, 0
-    while text.startswith("#", pos):
-        nxt = text.find("\n", pos)
+    while data.startswith(b"#", pos):
+        nxt = data.find(b"\n", pos)
         n += 1
         if nxt < 0:
             return n
@@ -66,12 +89,12 @@ def _comment_lines(text: str) -> int:
     return n
 
 
-def _skip_lines(text: str, n: int) -> str:
+def _skip_lines(data: bytes, n: int) -> bytes:
     pos = 0
     for _ in range(n):
-        nxt = text.find("\n", pos)
-        pos = len(text) if nxt < 0 else nxt + 1
-    return text[pos:]
+        nxt = data.find(b"\n", pos)
+        pos = len(data) if nxt < 0 else nxt + 1
+    return data[pos:]
 
 
 def diagnose_structure(path: str, body: str, comments: int) -> list[Problem]:
@@ -95,8 +118,9 @@ def diagnose_structure(path: str, body: str, comments: int) -> list[Problem]:
     return out or [Problem(path, None, None, "csv_parse")]
 
 
-def _header(path: str, body: str, comments: int) -> tuple[list[str] | None, list[Problem]]:
-    first = body.split("\n", 1)[0]
+def _header(path: str, body: bytes, comments: int) -> tuple[list[str] | None, list[Problem]]:
+    end = body.find(b"\n")
+    first = (body if end < 0 else body[:end]).decode("utf-8").rstrip("\r")
     if not first.strip():
         return None, [Problem(path, comments + 1, None, "no_rows")]
     try:
@@ -108,13 +132,13 @@ def _header(path: str, body: str, comments: int) -> tuple[list[str] | None, list
     return header, []
 
 
-def _row_lines(body: str, n_rows: int, comments: int) -> np.ndarray | None:
+def _row_lines(body: bytes, n_rows: int, comments: int) -> np.ndarray | None:
     """Physical lines of the rows when some are not one per line (blank lines,
     quoted line breaks); ``None`` when row ``i`` sits on line ``comments + 2 + i``."""
-    stripped = body.rstrip("\n")
-    if stripped.count("\n") == n_rows and "\n\n" not in stripped:
+    stripped = body.rstrip(b"\r\n")
+    if stripped.count(b"\n") == n_rows and b"\n\n" not in stripped and b"\n\r\n" not in stripped:
         return None
-    reader = csv.reader(_io.StringIO(body, newline=""))
+    reader = csv.reader(_io.StringIO(body.decode("utf-8"), newline=""))
     next(reader, None)
     lines = []
     start = reader.line_num
@@ -125,7 +149,7 @@ def _row_lines(body: str, n_rows: int, comments: int) -> np.ndarray | None:
     return np.asarray(lines, dtype=np.int64)
 
 
-def parse_body(body: str, header: list[str]) -> pa.Table:
+def parse_body(data: bytes, header: list[str]) -> pa.Table:
     """Parse the CSV body (header included) with every cell as text.
 
     Raises
@@ -133,11 +157,12 @@ def parse_body(body: str, header: list[str]) -> pa.Table:
     pyarrow.ArrowInvalid
         On a row with the wrong number of fields or broken quoting.
     """
-    data = body.encode("utf-8")
     names = [f"c{i}" for i in range(len(header))]  # repeated header names are reported later
     return pacsv.read_csv(
         pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
+        # threads pay off on large files only (their start-up costs more than a small file takes)
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22,
+                                       use_threads=len(data) > (1 << 22)),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=True,
@@ -162,13 +187,15 @@ def load_table(name: str, res: Mapping[str, Any], files: Mapping[str, bytes], pr
     if path not in files:
         problems.append(Problem(path, None, None, "missing_file"))
         return None
+    data = files[path]
     try:
-        text = decode_utf8(files[path], path)
+        check_utf8(data, path)  # the bytes are parsed, not a decoded copy
     except EncodingError as exc:
         problems.append(Problem(path, None, None, "encoding", str(exc).split(": ", 1)[1]))
         return None
-    comments = _comment_lines(text)
-    body = _skip_lines(text, comments)
+    data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    comments = _comment_lines(data)
+    body = _skip_lines(data, comments)
     header, found = _header(path, body, comments)
     if header is None:
         problems += found
@@ -176,7 +203,7 @@ def load_table(name: str, res: Mapping[str, Any], files: Mapping[str, bytes], pr
     try:
         table = parse_body(body, header)
     except pa.ArrowInvalid:
-        problems += diagnose_structure(path, body, comments)
+        problems += diagnose_structure(path, body.decode("utf-8").replace("\r\n", "\n"), comments)
         return None
     if table.num_rows == 0 and res.get("schema", {}).get("fields"):
         problems.append(Problem(path, comments + 1, None, "no_rows"))
