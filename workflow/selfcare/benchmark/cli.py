@@ -63,10 +63,13 @@ def workflow_rows(reps: list[dict[str, Any]]) -> list[list[str]]:
         _row("rebuild: one-record correction", corr, f"/cold {fmt(k / c)}", "<= 0.5", load()),
         _row("rebuild: manuscript text edit", edit, f"/cold {fmt(median([m.wall for m in edit]) / c)}", "", load()),
     ]
-    changed = {**reps[-1]["correction"].jobs}
-    rows.append(["  jobs rerun after the correction: " + ", ".join(sorted(changed)), *[""] * 7])
-    rows.append(["  jobs rerun after the text edit: " + ", ".join(sorted(reps[-1]["text_edit"].jobs)), *[""] * 7])
     return rows
+
+
+def rerun_notes(reps: list[dict[str, Any]]) -> list[str]:
+    """The jobs each rebuild reran (last repeat), printed below the table."""
+    return [f"jobs rerun after the {what}: " + ", ".join(sorted(reps[-1][key].jobs))
+            for key, what in (("correction", "one-record correction"), ("text_edit", "text edit"))]
 
 
 def scale_rows(root: Path, tmp: Path, sizes: list[int], cores: int, repeats: int) -> list[list[str]]:
@@ -114,11 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     parts = set(args.parts.split(","))
     root = Path.cwd()
     rows: list[list[str]] = []
+    notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="selfcare-benchmark-") as t:
         tmp = Path(args.workdir).resolve() if args.workdir else Path(t)
         if "workflow" in parts:
             reps = [workflow_repeat(root, tmp / f"workflow-{i}", args.cores) for i in range(args.repeats)]
             rows += workflow_rows(reps)
+            notes += rerun_notes(reps)
         if "scale" in parts:
             sizes = [int(s) for s in args.sizes.split(",") if s]
             rows += scale_rows(root, tmp, sizes, args.cores, args.repeats)
@@ -128,4 +133,5 @@ def main(argv: list[str] | None = None) -> int:
                          "", f"{s['mb_per_s']:.2f} MB/s", "", s["load"]])
     print(f"selfcare benchmark: medians of {args.repeats} repeat(s), --cores {args.cores}")
     print(table(rows, HEADER))
+    print("\n".join(notes))
     return 0
