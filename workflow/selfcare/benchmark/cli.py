@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += scale_rows(root, tmp, sizes, args.cores, args.repeats)
         if "scrub" in parts:
             s = scrub_throughput(root, args.transcripts)
-            rows.append([f"scrubbing {s['transcripts']:,} transcripts ({s['mb']:.1f} MB)", fmt(s["seconds"]), "", "",
+            rows.append([f"scrubbing {s['transcripts']:,} transcripts ({s['mb']:.1f} MB)", fmt(s["seconds"]), fmt(s["cpu"]), "",
                          "", f"{s['mb_per_s']:.2f} MB/s", "", s["load"]])
     print(f"selfcare benchmark: medians of {args.repeats} repeat(s), --cores {args.cores}")
     print(table(rows, HEADER))
