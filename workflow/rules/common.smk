@@ -113,9 +113,7 @@ def figure_captions():
     """Figure name -> caption, from the manuscript's figures.yaml (the same
     captions the report prints; the Snakemake report shows them too)."""
     with open(wf("manuscript/figures.yaml"), encoding="utf-8") as fh:
-        return {
-            k: " ".join(v["caption"].split()) for k, v in load_yaml(fh).items()
-        }
+        return {k: " ".join(v["caption"].split()) for k, v in load_yaml(fh).items()}
 
 
 def document_title():
@@ -131,9 +129,7 @@ def table_captions():
     """Table name -> caption, from the manuscript's tables.yaml (the captions
     the report prints under its tables; the Snakemake report shows them too)."""
     with open(wf("manuscript/tables.yaml"), encoding="utf-8") as fh:
-        return {
-            k: " ".join(v["caption"].split()) for k, v in load_yaml(fh).items()
-        }
+        return {k: " ".join(v["caption"].split()) for k, v in load_yaml(fh).items()}
 
 
 def in_report(path, caption, category, **kwargs):
