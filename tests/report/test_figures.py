@@ -25,12 +25,14 @@ from selfcare.report.figures.style import (
     apply_style,
     png_bytes,
     site_color,
+    site_colors,
     style_context,
 )
 from selfcare.report.figures.survey import survey_figure
 from selfcare.report.figures.themes import theme_heatmap
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SITES = ("LO", "SO", "NO")  # the configured sites of these tests
 WIDTH_PX = round(STYLE["width"] * STYLE["dpi"])
 
 FRAMEWORK = {
@@ -210,9 +212,9 @@ MEASURE_LABELS = {
 }
 
 CASES: dict[str, Callable[[], tuple[bytes, str]]] = {
-    "flow": lambda: flow_figure(flow_frame()),
-    "change": lambda: change_figure(change_frame()),
-    "ae": lambda: ae_figure(ae_frame()),
+    "flow": lambda: flow_figure(flow_frame(), SITES),
+    "change": lambda: change_figure(change_frame(), sites=SITES),
+    "ae": lambda: ae_figure(ae_frame(), sites=SITES),
     "forest": lambda: forest_figure(
         *forest_frames(),
         exposure="med_choice",
@@ -221,7 +223,7 @@ CASES: dict[str, Callable[[], tuple[bytes, str]]] = {
     ),
     "themes": lambda: theme_heatmap(code_count_frame(), FRAMEWORK),
     "survey": lambda: survey_figure(survey_frame()),
-    "scores": lambda: score_distributions(score_frame(), MEASURE_LABELS),
+    "scores": lambda: score_distributions(score_frame(), MEASURE_LABELS, SITES),
 }
 
 EMPTY_CASES: dict[str, Callable[[pd.DataFrame], tuple[bytes, str]]] = {
@@ -355,13 +357,14 @@ def test_rows_without_required_columns_raise() -> None:
 # --------------------------------------------------------------------------- style
 
 
-def test_site_colours_fixed_distinct_and_colour_blind_palette() -> None:
-    assert site_color("LO") == "#0072B2"
-    assert site_color("SO") == "#E69F00"
-    assert site_color("NO") == "#009E73"
-    assert len({site_color(s) for s in ("LO", "SO", "NO")}) == 3
-    assert site_color("XX") == site_color("XX")
-    assert site_color("XX") not in {site_color(s) for s in ("LO", "SO", "NO")}
+def test_site_colours_follow_the_configured_order_for_any_number_of_sites() -> None:
+    assert site_color("LO", SITES) == "#0072B2"
+    assert site_color("SO", SITES) == "#E69F00"
+    assert site_color("NO", SITES) == "#009E73"
+    assert site_color("XX", SITES) not in {site_color(s, SITES) for s in SITES}
+    many = [f"S{i}" for i in range(17)]
+    assert len(set(site_colors(many).values())) == 17  # Okabe-Ito, then petroff10
+    assert list(site_colors(["B", "A"]).values())[:2] == ["#0072B2", "#E69F00"]  # position, not name
     assert STYLE["dpi"] == 150 and STYLE["width"] == 6.5
 
 
@@ -395,7 +398,7 @@ def test_flow_alt_text_totals_and_sites(rendered: dict[str, tuple[bytes, str]]) 
     assert "three sites (LO, SO, NO)" in alt  # reporting order, not row order
     assert "310 referred, 160 recruited and 125 followed up" in alt
     assert "LO 60 and 45, SO 50 and 40, NO 50 and 40" in alt
-    assert all(has_colour(rendered["flow"][0], site_color(s)) for s in ("LO", "SO", "NO"))
+    assert all(has_colour(rendered["flow"][0], site_color(s, SITES)) for s in SITES)
 
 
 def test_flow_with_missing_counts_does_not_invent_totals() -> None:
@@ -417,9 +420,9 @@ def test_change_alt_names_only_intervals_excluding_zero(rendered: dict[str, tupl
 
 def test_change_draws_site_colours_only_for_sites_present() -> None:
     only_so = change_frame().query("site == 'SO'")
-    png, alt = change_figure(only_so)
-    assert has_colour(png, site_color("SO"))
-    assert not has_colour(png, site_color("LO"))
+    png, alt = change_figure(only_so, sites=SITES)
+    assert has_colour(png, site_color("SO", SITES))  # its configured colour, though alone
+    assert not has_colour(png, site_color("LO", SITES))
     assert "one site (SO)" in alt
 
 
@@ -495,7 +498,7 @@ def test_scores_primary_only(rendered: dict[str, tuple[bytes, str]]) -> None:
     assert "two measures at three sites (LO, SO, NO)" in alt
     assert "STAR-P" not in alt  # the non-primary subscale is not drawn
     assert "Client Satisfaction Questionnaire 3.10 (9-month follow-up only)" in alt
-    assert all(has_colour(png, site_color(s)) for s in ("LO", "SO", "NO"))
+    assert all(has_colour(png, site_color(s, SITES)) for s in SITES)
 
 
 def test_scores_without_primary_rows() -> None:
@@ -552,7 +555,7 @@ def test_all_figures_wires_tables_and_config(rendered: dict[str, tuple[bytes, st
         "satisfaction": {"predictor": "severity_bl"},
         "engagement": {"predictors": ["quality_of_life_bl", "collaboration_bl"]},
     }
-    made = all_figures(tables, FRAMEWORK, MEASURE_LABELS, analysis)
+    made = all_figures(tables, FRAMEWORK, MEASURE_LABELS, analysis, SITES)
     assert list(made) == list(FIGURE_NAMES) == list(CASES)
     for name in CASES:
         assert made[name] == rendered[name], name

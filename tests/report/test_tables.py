@@ -223,12 +223,14 @@ def _service(site: str) -> pd.DataFrame:
 
 
 def test_service_use_md_accepts_list_or_mapping():
-    md = service_use_md([_service("SO"), _service("LO")], FCFG, caption="S")
+    md = service_use_md([_service("SO"), _service("LO")], FCFG, caption="S", sites=["LO", "SO", "NO"])
     assert caption_line(md).endswith("{#tbl-service_use}")
     assert header(md)[:3] == ["Site", "Service", "n"]
     rows = body_rows(md)
     assert rows[0].startswith("| LO | A\\&E attendances | 31 | 67 | 43 | 0.64 (0.49 to 0.84) | 36 (16 to 51) | GEE | 0.001 | 0.028 (exact) |")
     assert rows[1].startswith("| SO |")
+    # without the configured sites: the order of the frames
+    assert body_rows(service_use_md([_service("SO"), _service("LO")], FCFG, caption="S"))[0].startswith("| SO |")
     assert service_use_md({"LO": _service("LO")}, FCFG, caption="S") == service_use_md(_service("LO"), FCFG, caption="S")
 
 
@@ -528,3 +530,12 @@ def test_table_names_cover_builders():
     modules = (build, provenance, published, qualitative, quantitative)
     for name in TABLE_NAMES:
         assert any(hasattr(m, f"{name}_md") for m in modules), name
+
+
+def test_sites_md_lists_the_configured_sites_in_order():
+    from selfcare.report.tables.quantitative import sites_md
+
+    md = sites_md({"ZZ": {"trust": "A | B", "initiative": "x"}, "AA": {"trust": "C", "initiative": "y"}}, caption="S")
+    assert header(md) == ["Code", "Trust", "Self-care initiative"]
+    assert [r.split(" | ")[0] for r in body_rows(md)] == ["| ZZ", "| AA"]
+    assert "A \\| B" in md and caption_line(md).endswith("{#tbl-sites}")

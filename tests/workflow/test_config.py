@@ -62,8 +62,9 @@ def _at(doc: Any, path: tuple) -> Any:
 
 
 def _free_form_config(path: tuple) -> bool:
-    # deidentify.disclosure.steps[i].map: category -> merged category
-    return len(path) >= 1 and path[-1] == "map"
+    # deidentify.disclosure.steps[i].map: category -> merged category;
+    # sites: site code -> site (sites are data; see test_site_codes_are_checked)
+    return (len(path) >= 1 and path[-1] == "map") or path == ("sites",)
 
 
 def _free_form_measures(path: tuple) -> bool:
@@ -113,6 +114,22 @@ def test_config_walk_covers_nested_levels():
 @pytest.mark.parametrize("path", CONFIG_PATHS, ids=_id)
 def test_config_unknown_key_rejected(path):
     assert _rejects_unknown_key(_validator(CONFIG_SCHEMA), CONFIG, path)
+
+
+def test_any_number_of_sites_with_any_short_codes_is_accepted_and_bad_ones_are_not():
+    validator = _validator(CONFIG_SCHEMA)
+    four = copy.deepcopy(CONFIG)
+    four["sites"]["WE2"] = {"trust": "T", "initiative": "I"}
+    assert not list(validator.iter_errors(four))
+    two = copy.deepcopy(CONFIG)
+    two["sites"] = {"A": {"trust": "T", "initiative": "I"}, "B": {"trust": "T", "initiative": "I"}}
+    assert not list(validator.iter_errors(two))
+    for bad_sites in ({"A": {"trust": "T", "initiative": "I"}},  # one site is not a comparison
+                      {**two["sites"], "bad code": {"trust": "T", "initiative": "I"}},
+                      {**two["sites"], "C": {"trust": "T", "initiative": "I", UNKNOWN: 1}}):
+        bad = copy.deepcopy(CONFIG)
+        bad["sites"] = bad_sites
+        assert list(validator.iter_errors(bad)), bad_sites
 
 
 @pytest.mark.parametrize("path", [(), ("deidentify", "disclosure")], ids=_id)
@@ -300,7 +317,7 @@ def test_simulation_yaml_validates_and_rejects_unknown_keys(repo_root):
         _check_sim(bad, schema)
     bad = copy.deepcopy(cfg)
     bad["outcomes"]["empowerment"]["change"]["XX"] = 1.0
-    with pytest.raises(ValueError, match="outcomes/empowerment/change"):
+    with pytest.raises(ValueError, match="outcomes.empowerment.change: XX"):
         _check_sim(bad, schema)
 
 
@@ -326,6 +343,7 @@ def test_config_readme_covers_every_key_of_the_shipped_config():
         if isinstance(node, dict):
             for k, v in node.items():
                 p = f"{prefix}.{k}" if prefix else k
+                p = "sites.<key>" if prefix == "sites" else p  # sites are data: documented once
                 yield p
                 if not (prefix == "deidentify.disclosure.steps[]" and k == "map"):
                     yield from paths(v, p)

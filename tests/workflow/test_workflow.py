@@ -24,7 +24,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from selfcare.audit import copy_project
 
 pytestmark = pytest.mark.slow  # whole-workflow runs / many replicates: not in the fast run
 
@@ -70,12 +69,9 @@ def _planned_rules(workdir: Path) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
-    wd = tmp_path_factory.mktemp("wf")
-    copy_project(ROOT, wd)  # what the auditor's rerun copies
-    res = _snakemake(wd)
-    assert res.returncode == 0, (res.stdout + res.stderr)[-5000:]
-    return wd
+def workdir(tmp_path_factory, shipped_run, copy_of_run):
+    """The project after its first full run (the shared run of conftest.py, copied)."""
+    return copy_of_run(shipped_run, tmp_path_factory.mktemp("wf"))
 
 
 def test_full_run_produces_report_trace_and_passes_the_leak_check(workdir):

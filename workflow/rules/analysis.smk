@@ -48,6 +48,7 @@ rule baseline_table:
     params:
         analysis=analysis_params("baseline_table"),
         formatting=config["formatting"],
+        sites=SITES,
     script:
         "../scripts/baseline_table.py"
 
@@ -71,6 +72,7 @@ rule participant_flow:
     params:
         analysis=analysis_params("outcomes"),
         formatting=config["formatting"],
+        sites=SITES,
     script:
         "../scripts/participant_flow.py"
 

@@ -52,6 +52,7 @@ rule figures:
         script=wf("workflow/scripts/figures.py"),
         captions=figure_captions(),
         analysis=analysis_params("ancova", "satisfaction", "engagement"),
+        sites=SITES,
     script:
         "../scripts/figures.py"
 
@@ -148,6 +149,7 @@ rule tables:
         mem_mb=1024,
     params:
         formatting=config["formatting"],
+        sites=config["sites"],
         table_captions=table_captions(),
     script:
         "../scripts/tables.py"

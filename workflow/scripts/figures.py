@@ -19,6 +19,7 @@ def main(smk):
         io.read_yaml(smk.input.framework),
         {k: m["label"] for k, m in measures["measures"].items()},
         smk.params.analysis,
+        smk.params.sites,
     )
     captions = io.read_yaml(smk.input.captions)
     inputs = {str(p): io.sha256_file(p) for p in smk.input}

@@ -22,7 +22,7 @@ def main(smk):
     }
     manifest = io.read_json(i.manifest)
     out, moved = build_with_changes(
-        results, {"formatting": smk.params.formatting}, io.read_yaml(i.published), io.read_yaml(i.framework),
+        results, {"formatting": smk.params.formatting, "sites": list(smk.params.sites), "site_info": smk.params.sites}, io.read_yaml(i.published), io.read_yaml(i.framework),
         {m["key"]: m for m in manifest}, manifest, io.read_json(i.figures), io.read_yaml(i.measures),
         {"tables": io.read_json(i.accepted_tables), "figures": io.read_json(i.accepted_figures)},
         captions=io.read_yaml(i.captions),

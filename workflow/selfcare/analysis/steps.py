@@ -32,10 +32,19 @@ def _decimals(fcfg: Mapping[str, Any], name: str, default: int = 1) -> int:
 
 
 def baseline_characteristics(
-    ds: pd.DataFrame, cfg: Mapping[str, Any], published: Sequence[Mapping[str, Any]], fcfg: Mapping[str, Any]
+    ds: pd.DataFrame,
+    cfg: Mapping[str, Any],
+    published: Sequence[Mapping[str, Any]],
+    fcfg: Mapping[str, Any],
+    sites: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Table 1 by site with its tests, checked against the published statistics."""
-    display, tests = baseline_table(ds, "site", cfg["baseline_table"], order=["LO", "SO", "NO"])
+    """Table 1 by site with its tests, checked against the published statistics.
+
+    ``sites`` (the configured sites) gives the column order; default the
+    order of first appearance in ``ds``.
+    """
+    order = _configured_sites(ds["site"], sites)
+    display, tests = baseline_table(ds, "site", cfg["baseline_table"], order=order)
     check = check_published(tests, published)
     recs = Records(fcfg)
     for _, t in tests.iterrows():
@@ -217,12 +226,31 @@ def engagement_model(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str
     return {"table": tidy.assign(formula=formula), "sensitivity": sens.assign(formula=formula), "records": recs.items}
 
 
+def _configured_sites(values: pd.Series, sites: Sequence[str] | None) -> list[str]:
+    """The configured sites (default: those in ``values``, by first appearance).
+
+    Raises
+    ------
+    ValueError
+        If ``values`` name a site that is not configured (its people would
+        otherwise be left out silently).
+    """
+    present = [str(v) for v in pd.unique(values.dropna())]
+    if sites is None:
+        return present
+    unknown = sorted(set(present) - {str(s) for s in sites})
+    if unknown:
+        raise ValueError(f"site column: {len(unknown)} site code(s) not among the configured sites (check site)")
+    return [str(s) for s in sites]
+
+
 def participant_flow(
     screening: pd.DataFrame,
     ds: pd.DataFrame,
     cfg: Mapping[str, Any],
     fcfg: Mapping[str, Any],
     excluded: Mapping[str, Mapping[str, int]] | None = None,
+    sites: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Referral to analysis per site; every record accounted for, with reasons.
 
@@ -235,10 +263,14 @@ def participant_flow(
     excluded : mapping, optional
         Reason -> site -> count of participants the de-identification stage
         left out (from its report).
+    sites : sequence of str, optional
+        The configured sites (default: those screened, in order); a site in
+        the data but not configured is an error, never dropped.
     """
     rows = []
     recs = Records(fcfg)
-    for site in ["LO", "SO", "NO"]:
+    order = _configured_sites(pd.concat([screening["site"], ds["site"]], ignore_index=True), sites)
+    for site in order:
         scr = screening[screening["site"] == site].iloc[0]
         sub = ds[ds["site"] == site]
         referred, inel, decl = (int(_num(pd.Series([scr[c]])).iloc[0]) for c in ("referred", "ineligible", "declined"))
@@ -265,6 +297,9 @@ def participant_flow(
     flow = pd.DataFrame(rows)
     for key in ("referred", "recruited", "withdrawn", "lost_to_followup", "followed_up"):
         recs.count(f"flow.total.{key}", flow[key].sum(), f"All sites: {key.replace('_', ' ')}")
+    lo, hi = (int(flow["recruited"].min()), int(flow["recruited"].max())) if len(flow) else (0, 0)
+    shown = fmt.fmt_int(lo, fcfg) if lo == hi else f"{fmt.fmt_int(lo, fcfg)} to {fmt.fmt_int(hi, fcfg)}"
+    recs.add("flow.per_site.recruited", f"{lo} {hi}", shown, "People recruited per site (fewest to most)", "people")
     return {"table": flow, "records": recs.items}
 
 

@@ -82,6 +82,11 @@ def iter_keys(schema: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any
                 raise SchemaDocError(f"config schema: key {dotted!r} has no description")
             yield dotted, child, key in required
             yield from walk(child, dotted)
+            extra = child.get("additionalProperties")
+            if isinstance(extra, Mapping) and _resolve(extra, schema).get("properties"):
+                entry = _resolve(extra, schema)
+                yield f"{dotted}.<key>", {"type": "object", "description": entry.get("description") or "Each entry."}, False
+                yield from walk(entry, f"{dotted}.<key>")
             items = child.get("items")
             if child.get("type") == "array" and isinstance(items, Mapping):
                 yield from walk(_resolve(items, schema), f"{dotted}[]")

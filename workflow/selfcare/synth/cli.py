@@ -38,7 +38,7 @@ def check_config(cfg: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
         raise ValueError("config/simulation.yaml is invalid:\n  " + "\n  ".join(lines))
     missing = missing_sites(cfg)
     if missing:
-        raise ValueError("config/simulation.yaml lacks per-site settings:\n  " + "\n  ".join(missing[:10]))
+        raise ValueError("config/simulation.yaml: per-site settings do not match the sites:\n  " + "\n  ".join(missing[:10]))
 
 
 #: Per-site settings of config/simulation.yaml (dotted paths; ``*`` is any key).
@@ -52,7 +52,8 @@ PER_SITE = (
 
 
 def missing_sites(cfg: Mapping[str, Any]) -> list[str]:
-    """Per-site settings lacking an entry for a configured site (``path: site``)."""
+    """Per-site settings lacking an entry for a configured site, or with one for
+    a site that is not configured (``path: site``)."""
     sites = list(cfg["sites"])
     out = []
     for path in PER_SITE:
@@ -61,6 +62,8 @@ def missing_sites(cfg: Mapping[str, Any]) -> list[str]:
             nodes = [(f"{p}.{k}".lstrip("."), v[k]) for p, v in nodes if isinstance(v, Mapping)
                      for k in (list(v) if part == "*" else [part]) if k in v]
         out += [f"{p}: {s}" for p, v in nodes for s in sites if isinstance(v, Mapping) and s not in v]
+        out += [f"{p}: {k} (not a configured site)" for p, v in nodes if isinstance(v, Mapping)
+                for k in v if k not in sites and not (path.startswith("identifiers.phone") and k == "mobile")]
     return out
 
 

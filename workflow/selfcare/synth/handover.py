@@ -36,7 +36,7 @@ from selfcare.synth.transcripts.generate import generate_transcript
 
 
 
-def _fill_sites(fields: list[dict[str, Any]], sites: list[str], id_width: int, nhs_unique: bool) -> list[dict[str, Any]]:
+def _fill_sites(fields: list[dict[str, Any]], sites: Mapping[str, str], id_width: int, nhs_unique: bool) -> list[dict[str, Any]]:
     """The template's fields with the site tokens filled in (see config/codebook.yaml)."""
     import re
 
@@ -46,6 +46,8 @@ def _fill_sites(fields: list[dict[str, Any]], sites: list[str], id_width: int, n
         cons = dict(f.get("constraints") or {})
         if cons.get("enum") == "<sites>":
             cons["enum"] = list(sites)
+        if cons.get("enum") == "<initiatives>":
+            cons["enum"] = list(dict.fromkeys(sites.values()))
         if "pattern" in cons:
             pat = str(cons["pattern"]).replace("<sites>", "|".join(re.escape(s) for s in sites))
             cons["pattern"] = pat.replace("<id_width>", str(id_width))
@@ -62,7 +64,7 @@ def build_codebook(
     measures: Mapping[str, Any],
     synthetic: bool,
     transcript_files: list[str],
-    sites: list[str] | None = None,
+    sites: Mapping[str, str] | None = None,
     id_width: int = 3,
     nhs_unique: bool = True,
 ) -> dict[str, Any]:
@@ -78,9 +80,9 @@ def build_codebook(
         Marks the package as synthetic.
     transcript_files : list of str
         Relative paths of the transcripts.
-    sites : list of str, optional
-        Site codes filled in for ``"<sites>"`` (default: the template's own
-        site enum must not use the token).
+    sites : mapping, optional
+        Site code -> initiative, filled in for ``"<sites>"`` and
+        ``"<initiatives>"``.
     id_width : int
         Digits of the number in a study ID (``"<id_width>"``).
     nhs_unique : bool
@@ -96,7 +98,7 @@ def build_codebook(
         elif kind == "refi-qda":
             entry.update(path=res["path"], format="qdpx", mediatype="application/zip")
         else:
-            fields = _fill_sites(list(res["fields"]), list(sites or []), id_width, nhs_unique)
+            fields = _fill_sites(list(res["fields"]), dict(sites or {}), id_width, nhs_unique)
             tp = res.get("measure_items")
             if tp:
                 for mname, m in measures["measures"].items():
@@ -360,7 +362,8 @@ def _metadata_files(
     files: dict[str, bytes] = {}
     sizes = [int(cfg["sites"][s]["n"]) for s in site_codes(cfg)]
     files["datapackage.json"] = sio.dump_json(
-        build_codebook(codebook, measures, True, [f"transcripts/{i}.txt" for i in texts], site_codes(cfg),
+        build_codebook(codebook, measures, True, [f"transcripts/{i}.txt" for i in texts],
+                       {s: str(cfg["sites"][s]["initiative"]) for s in site_codes(cfg)},
                        id_width=id_width(cfg), nhs_unique=sum(sizes) <= NHS_TEST_NUMBERS)
     ).encode("utf-8")
     truth = true_parameters(cfg)

@@ -33,8 +33,10 @@ def iso_days(start: dt.date, days: Any) -> np.ndarray:
     d = np.asarray(days, dtype=float)
     out = np.full(d.shape, "", dtype=object)
     ok = ~np.isnan(d)
-    dates = np.datetime64(start.isoformat(), "D") + d[ok].astype(np.int64)
-    out[ok] = dates.astype(str).astype(object)
+    # each distinct day is formatted once (millions of sessions share a few hundred dates)
+    unique, inverse = np.unique(d[ok].astype(np.int64), return_inverse=True)
+    labels = (np.datetime64(start.isoformat(), "D") + unique).astype(str).astype(object)
+    out[ok] = labels[inverse.reshape(-1)]
     return out
 
 

@@ -122,8 +122,29 @@ def _drawn_dependants(cfg: Mapping[str, Any], seed: int) -> dict[str, list[int]]
     return out
 
 
+def check_exact_counts(cfg: Mapping[str, Any]) -> None:
+    """With ``constraints.exact_counts``, every site's category counts must add up to its ``n``.
+
+    Raises
+    ------
+    ValueError
+        Naming the site and the setting, before any search starts.
+    """
+    if not constraint(cfg, "exact_counts"):
+        return
+    for site in site_codes(cfg):
+        sc = cfg["sites"][site]
+        for key in ("gender", "ethnicity", "dependants", "marital_status"):
+            if sum(int(v) for v in sc[key].values()) != int(sc["n"]):
+                raise ValueError(
+                    f"sites.{site}.{key}: counts add up to {sum(int(v) for v in sc[key].values())}, not to "
+                    f"n = {sc['n']}; set constraints.exact_counts: false (or --no-constraints) to use them as shares"
+                )
+
+
 def people(cfg: Mapping[str, Any], seed: int) -> pd.DataFrame:
     """Everyone in the study, site by site, with their demographics."""
+    check_exact_counts(cfg)
     sites = site_codes(cfg)
     target_h = constraint(cfg, "dependants_h")
     if target_h is not None:

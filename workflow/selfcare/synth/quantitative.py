@@ -204,7 +204,10 @@ def _study_flow(cfg: Mapping[str, Any], seed: int, people: pd.DataFrame) -> _Flo
     referral_day = baseline_day - rng_flow.integers(lag_lo, lag_hi + 1, size=n_all)
     u = rng_flow.random(n_all)
     withdrawn = u < cfg["withdrawal_rate"]
-    lost = (~withdrawn) & (u < cfg["withdrawal_rate"] + cfg["loss_to_followup_rate"])
+    loss = cfg["loss_to_followup_rate"]  # one rate, or a rate per site
+    if isinstance(loss, Mapping):
+        loss = people["site"].map({str(k): float(v) for k, v in loss.items()}).to_numpy(dtype=float)
+    lost = (~withdrawn) & (u < cfg["withdrawal_rate"] + loss)
     fdays = cfg["followup_days"]
     followup_day = baseline_day + fdays["target"] + rng_flow.integers(-fdays["early"], fdays["late"] + 1, size=n_all)
     withdrawal_day = baseline_day + rng_flow.integers(20, 240, size=n_all)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
@@ -24,6 +24,7 @@ def all_figures(
     framework: Mapping[str, Any] | None,
     measure_labels: Mapping[str, str] | None,
     analysis: Mapping[str, Any] | None,
+    sites: Sequence[str] | None = None,
 ) -> dict[str, tuple[bytes, str]]:
     """Draw every figure of the report.
 
@@ -42,6 +43,9 @@ def all_figures(
         The ``analysis`` section of config/config.yaml; ``ancova.exposure``,
         ``satisfaction.predictor`` and ``engagement.predictors`` choose the
         terms of the forest plot.
+    sites : sequence of str, optional
+        The configured sites (config/config.yaml ``sites``): order and
+        colours of the sites in every figure.
 
     Returns
     -------
@@ -59,9 +63,9 @@ def all_figures(
         return part.get(key, default) if isinstance(part, Mapping) else default
 
     return {
-        "flow": flow_figure(table("flow")),
-        "change": change_figure(table("change")),
-        "ae": ae_figure(table("dataset")),
+        "flow": flow_figure(table("flow"), sites),
+        "change": change_figure(table("change"), sites=sites),
+        "ae": ae_figure(table("dataset"), sites=sites),
         "forest": forest_figure(
             table("ancova"),
             table("satisfaction"),
@@ -72,7 +76,7 @@ def all_figures(
         ),
         "themes": theme_heatmap(table("counts"), framework),
         "survey": survey_figure(table("survey")),
-        "scores": score_distributions(table("scores"), measure_labels),
+        "scores": score_distributions(table("scores"), measure_labels, sites),
     }
 
 

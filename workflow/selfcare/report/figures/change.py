@@ -32,7 +32,7 @@ from selfcare.report.figures.style import (
     _text,
     _wrap,
     png_bytes,
-    site_color,
+    _palette,
 )
 
 __all__ = [
@@ -45,13 +45,15 @@ __all__ = [
 _CHANGE_COLUMNS = ("site", "outcome", "n", "mean_change", "ci_low", "ci_high", "p_value")
 
 
-def _change_data(change: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+def _change_data(change: pd.DataFrame, sites: Sequence[str] | None = None) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Check and coerce the change table.
 
     Parameters
     ----------
     change : pandas.DataFrame
         The input of :func:`change_figure`.
+    sites : sequence of str, optional
+        The configured sites, in order.
 
     Returns
     -------
@@ -69,10 +71,10 @@ def _change_data(change: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[st
     for col in ("n", "mean_change", "ci_low", "ci_high", "p_value"):
         df[col] = _numeric(df[col])
     df = df[(df["site"] != "") & (df["outcome"] != "")]
-    return df, _ordered(df["outcome"], list(OUTCOME_LABELS)), _site_order(df["site"])
+    return df, _ordered(df["outcome"], list(OUTCOME_LABELS)), _site_order(df["site"], sites)
 
 
-def _change_panel(ax: Any, sub: pd.DataFrame, sites: Sequence[str], head: str) -> None:
+def _change_panel(ax: Any, sub: pd.DataFrame, sites: Sequence[str], head: str, colors: Mapping[str, str]) -> None:
     """Draw one outcome's panel: a point and interval per site, and a line at zero.
 
     Parameters
@@ -99,7 +101,7 @@ def _change_panel(ax: Any, sub: pd.DataFrame, sites: Sequence[str], head: str) -
             continue
         r = rows.iloc[0]
         ticklabels.append(f"{site}\nn = {_fmt_int(r['n'])}")
-        color = site_color(site)
+        color = colors[site]
         if not _missing(r["ci_low"]) and not _missing(r["ci_high"]):
             ax.plot([j, j], [r["ci_low"], r["ci_high"]], color=color, linewidth=1.6, zorder=2)
             any_value = True
@@ -186,6 +188,7 @@ def change_figure(
     change: pd.DataFrame,
     outcome_labels: Mapping[str, str] | None = None,
     outcome_scales: Mapping[str, str] | None = None,
+    sites: Sequence[str] | None = None,
 ) -> tuple[bytes, str]:
     """Mean change from baseline to 9 months with 95% CI, per site and outcome.
 
@@ -197,6 +200,8 @@ def change_figure(
     outcome_labels, outcome_scales : mapping, optional
         Panel title and scale description per outcome; default
         :data:`OUTCOME_LABELS` and :data:`OUTCOME_SCALES`.
+    sites : sequence of str, optional
+        The configured sites: their order and colours (default: the rows' order).
 
     Returns
     -------
@@ -209,7 +214,9 @@ def change_figure(
     title = "Mean change from baseline to 9 months with 95% confidence intervals"
     if _is_empty(change):
         return _no_data_figure("No change estimates"), f"{title}: no data available."
-    df, outcomes, sites = _change_data(change)
+    configured = sites
+    df, outcomes, sites = _change_data(change, configured)
+    colors = _palette(sites, configured)
     if not outcomes:
         return _no_data_figure("No change estimates"), f"{title}: no data available."
     labels = {**OUTCOME_LABELS, **(outcome_labels or {})}
@@ -228,7 +235,7 @@ def change_figure(
         outcome = outcomes[idx]
         head = _wrap(labels.get(outcome, _outcome_name(outcome)), 28)
         scale = scales.get(outcome)
-        _change_panel(ax, df[df["outcome"] == outcome], sites, head + (f"\n({scale})" if scale else ""))
+        _change_panel(ax, df[df["outcome"] == outcome], sites, head + (f"\n({scale})" if scale else ""), colors)
         if idx % ncols == 0:
             ax.set_ylabel("Mean change")
     _change_note(fig, spare, outcomes, labels)

@@ -24,7 +24,7 @@ from selfcare.report.figures.style import (
     _text,
     _tint,
     png_bytes,
-    site_color,
+    _palette,
 )
 
 __all__ = [
@@ -60,13 +60,15 @@ _SIDE_X0, _SIDE_W, _SIDE_H = 0.43, 0.545, 1.75
 _Y_REF, _Y_EX1, _Y_REC, _Y_EX2, _Y_FU = 8.55, 6.85, 5.15, 3.45, 1.75
 
 
-def _flow_rows(flow: pd.DataFrame) -> tuple[list[str], dict[str, pd.Series]]:
+def _flow_rows(flow: pd.DataFrame, sites: Sequence[str] | None = None) -> tuple[list[str], dict[str, pd.Series]]:
     """Check and coerce the flow table.
 
     Parameters
     ----------
     flow : pandas.DataFrame
         The input of :func:`flow_figure`.
+    sites : sequence of str, optional
+        The configured sites, in order.
 
     Returns
     -------
@@ -80,8 +82,8 @@ def _flow_rows(flow: pd.DataFrame) -> tuple[list[str], dict[str, pd.Series]]:
     df["site"] = _text(df["site"])
     for col in _FLOW_COLUMNS[1:]:
         df[col] = _numeric(df[col])
-    sites = _site_order(df["site"])
-    return sites, {s: df[df["site"] == s].iloc[0] for s in sites}
+    order = _site_order(df["site"], sites)
+    return order, {s: df[df["site"] == s].iloc[0] for s in order}
 
 
 def _flow_box(ax: Any, x: float, y: float, w: float, h: float, text: str, color: str, main: bool) -> None:
@@ -120,9 +122,8 @@ def _exit_text(head: str, total: float, reasons: Sequence[tuple[str, float]]) ->
     return "\n".join(lines)
 
 
-def _flow_column(ax: Any, i: int, site: str, r: pd.Series) -> None:
-    """Draw one site's column: title, main boxes, side boxes with the reasons, arrows."""
-    color = site_color(site)
+def _flow_column(ax: Any, i: int, site: str, r: pd.Series, color: str) -> None:
+    """Draw one site's column in its colour: title, main boxes, side boxes with the reasons, arrows."""
     x0 = float(i)
     mx = x0 + 0.03
     cx = mx + _MAIN_W / 2
@@ -185,7 +186,7 @@ def _flow_alt(sites: Sequence[str], rows: Mapping[str, pd.Series]) -> str:
 
 
 @_styled
-def flow_figure(flow: pd.DataFrame) -> tuple[bytes, str]:
+def flow_figure(flow: pd.DataFrame, sites: Sequence[str] | None = None) -> tuple[bytes, str]:
     """Participant flow diagram, one column of boxes per site.
 
     Parameters
@@ -193,6 +194,8 @@ def flow_figure(flow: pd.DataFrame) -> tuple[bytes, str]:
     flow : pandas.DataFrame
         One row per site with columns ``site, referred, ineligible, declined,
         recruited, withdrawn, lost_to_followup, followed_up`` (counts).
+    sites : sequence of str, optional
+        The configured sites: their order and colours (default: the rows' order).
 
     Returns
     -------
@@ -205,7 +208,8 @@ def flow_figure(flow: pd.DataFrame) -> tuple[bytes, str]:
     """
     if _is_empty(flow):
         return _no_data_figure("No participant-flow data"), "Participant flow diagram: no data available."
-    sites, rows = _flow_rows(flow)
+    configured = sites
+    sites, rows = _flow_rows(flow, configured)
     if not sites:
         return _no_data_figure("No participant-flow data"), "Participant flow diagram: no data available."
 
@@ -214,7 +218,8 @@ def flow_figure(flow: pd.DataFrame) -> tuple[bytes, str]:
     ax.set_axis_off()
     ax.set_xlim(0, len(sites))
     ax.set_ylim(0.9, 10.2)
+    colors = _palette(sites, configured)
     for i, site in enumerate(sites):
-        _flow_column(ax, i, site, rows[site])
+        _flow_column(ax, i, site, rows[site], colors[site])
     png = png_bytes(fig)
     return png, _flow_alt(sites, rows)

@@ -31,7 +31,7 @@ from selfcare.report.figures.style import (
     _truthy,
     _wrap,
     png_bytes,
-    site_color,
+    _palette,
 )
 
 __all__ = [
@@ -45,7 +45,9 @@ __all__ = [
 _SCORE_COLUMNS = ("pid", "site", "timepoint", "measure", "scale", "score", "primary")
 
 
-def _score_data(scores: pd.DataFrame, labels: Mapping[str, str]) -> tuple[pd.DataFrame, list[str], list[str]]:
+def _score_data(
+    scores: pd.DataFrame, labels: Mapping[str, str], sites: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Check and coerce the scores and keep the primary scores of the two time points.
 
     Parameters
@@ -54,6 +56,8 @@ def _score_data(scores: pd.DataFrame, labels: Mapping[str, str]) -> tuple[pd.Dat
         The input of :func:`score_distributions`.
     labels : mapping
         Panel title per measure (gives the panel order).
+    sites : sequence of str, optional
+        The configured sites, in order.
 
     Returns
     -------
@@ -70,10 +74,12 @@ def _score_data(scores: pd.DataFrame, labels: Mapping[str, str]) -> tuple[pd.Dat
         df[col] = _text(df[col])
     df["score"] = _numeric(df["score"])
     df = df[df["primary"].map(_truthy) & df["timepoint"].isin(TIMEPOINTS)].dropna(subset=["score"])
-    return df, _ordered(df["measure"], list(labels)), _site_order(df["site"])
+    return df, _ordered(df["measure"], list(labels)), _site_order(df["site"], sites)
 
 
-def _score_panel(ax: Any, idx: int, sub: pd.DataFrame, sites: Sequence[str], head: str) -> None:
+def _score_panel(
+    ax: Any, idx: int, sub: pd.DataFrame, sites: Sequence[str], head: str, colors: Mapping[str, str]
+) -> None:
     """Draw one measure's panel: box plots per site and time point over the jittered scores.
 
     Parameters
@@ -88,13 +94,15 @@ def _score_panel(ax: Any, idx: int, sub: pd.DataFrame, sites: Sequence[str], hea
         Sites in display order.
     head : str
         Panel title (wrapped here).
+    colors : mapping
+        Site -> colour.
     """
     ax.set_title(_wrap(head, 25), fontsize=STYLE["small_font_size"] + 0.5, loc="left")
     ax.grid(False, axis="x")
     width = 0.34
     rng = np.random.default_rng(20100101 + idx)
     for i, site in enumerate(sites):
-        color = site_color(site)
+        color = colors[site]
         for tp, offset, face in (
             ("baseline", -width / 2 - 0.02, _tint(color, STYLE["baseline_tint"])),
             ("followup", width / 2 + 0.02, color),
@@ -131,7 +139,9 @@ def _median_text(name: str, med: Mapping[str, float]) -> str:
 
 
 @_styled
-def score_distributions(scores: pd.DataFrame, measure_labels: Mapping[str, str] | None = None) -> tuple[bytes, str]:
+def score_distributions(
+    scores: pd.DataFrame, measure_labels: Mapping[str, str] | None = None, sites: Sequence[str] | None = None
+) -> tuple[bytes, str]:
     """Distributions of the primary scores at baseline and follow-up, by site.
 
     Parameters
@@ -144,6 +154,8 @@ def score_distributions(scores: pd.DataFrame, measure_labels: Mapping[str, str] 
     measure_labels : mapping, optional
         Panel title per measure (e.g. the ``label`` of config/measures.yaml);
         panels follow its order, then other measures by first appearance.
+    sites : sequence of str, optional
+        The configured sites: their order and colours (default: the rows' order).
 
     Returns
     -------
@@ -158,7 +170,9 @@ def score_distributions(scores: pd.DataFrame, measure_labels: Mapping[str, str] 
     if _is_empty(scores):
         return _no_data_figure("No scores"), f"{title}: no data available."
     labels = dict(measure_labels or {})
-    df, measures, sites = _score_data(scores, labels)
+    configured = sites
+    df, measures, sites = _score_data(scores, labels, configured)
+    colors = _palette(sites, configured)
     if df.empty or not measures:
         return _no_data_figure("No primary scores"), f"{title}: no data available."
 
@@ -179,7 +193,7 @@ def score_distributions(scores: pd.DataFrame, measure_labels: Mapping[str, str] 
         head = name
         if scale and scale != measure and "." in scale:
             head += f": {scale.split('.', 1)[1].replace('_', ' ')}"
-        _score_panel(ax, idx, sub, sites, head)
+        _score_panel(ax, idx, sub, sites, head, colors)
         if idx % ncols == 0:
             ax.set_ylabel("Score")
         medians.append((name, {tp: sub[sub["timepoint"] == tp]["score"].median() for tp in TIMEPOINTS}))

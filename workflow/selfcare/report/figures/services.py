@@ -24,7 +24,7 @@ from selfcare.report.figures.style import (
     _text,
     _tint,
     png_bytes,
-    site_color,
+    _palette,
 )
 
 __all__ = [
@@ -68,13 +68,13 @@ def _ae_summary(df: pd.DataFrame, sites: Sequence[str]) -> list[dict[str, Any]]:
     return summary
 
 
-def _ae_bars(ax: Any, summary: Sequence[Mapping[str, Any]]) -> None:
+def _ae_bars(ax: Any, summary: Sequence[Mapping[str, Any]], colors: Mapping[str, str]) -> None:
     """Draw the pair of bars of each site, labelled with mean and total, and the axes."""
     ax.grid(False, axis="x")
     width = 0.36
     top = max([v for s in summary for v in (s["mean_pre"], s["mean_post"]) if not _missing(v)] + [0.0])
     for i, s in enumerate(summary):
-        color = site_color(s["site"])
+        color = colors[s["site"]]
         if s["n"] == 0:
             ax.text(
                 i,
@@ -122,7 +122,9 @@ def _ae_alt(title: str, sites: Sequence[str], summary: Sequence[Mapping[str, Any
 
 
 @_styled
-def ae_figure(dataset: pd.DataFrame, pre: str = "ae_bl", post: str = "ae_fu") -> tuple[bytes, str]:
+def ae_figure(
+    dataset: pd.DataFrame, pre: str = "ae_bl", post: str = "ae_fu", sites: Sequence[str] | None = None
+) -> tuple[bytes, str]:
     """A&E attendances per person before baseline and before follow-up, by site.
 
     Parameters
@@ -132,6 +134,8 @@ def ae_figure(dataset: pd.DataFrame, pre: str = "ae_bl", post: str = "ae_fu") ->
     pre, post : str, default ``"ae_bl"``, ``"ae_fu"``
         Attendances in the 9 months before baseline and before follow-up
         (missing when the person was not followed up).
+    sites : sequence of str, optional
+        The configured sites: their order and colours (default: the rows' order).
 
     Returns
     -------
@@ -147,14 +151,15 @@ def ae_figure(dataset: pd.DataFrame, pre: str = "ae_bl", post: str = "ae_fu") ->
         return _no_data_figure("No A&E data"), f"{title}: no data available."
     _require(dataset, ("site", pre, post), "ae_figure")
     df = pd.DataFrame({"site": _text(dataset["site"]), "pre": _numeric(dataset[pre]), "post": _numeric(dataset[post])})
-    sites = _site_order(df["site"])
+    configured = sites
+    sites = _site_order(df["site"], configured)
     if not sites:
         return _no_data_figure("No A&E data"), f"{title}: no data available."
     summary = _ae_summary(df, sites)
 
     fig = _new_figure(3.0)
     ax = fig.subplots()
-    _ae_bars(ax, summary)
+    _ae_bars(ax, summary, _palette(sites, configured))
     handles = [
         Patch(
             facecolor=_tint(STYLE["neutral"], STYLE["baseline_tint"]),

@@ -17,7 +17,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_rgb
+from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 
 from selfcare.report import formatting as fmt
@@ -31,6 +31,7 @@ __all__ = [
     "apply_style",
     "png_bytes",
     "site_color",
+    "site_colors",
     "style_context",
 ]
 
@@ -43,10 +44,10 @@ STYLE: dict[str, Any] = {
     "font_size": 8.0,
     "small_font_size": 7.0,
     "title_size": 8.5,
-    "site_order": ("LO", "SO", "NO"),
-    "site_colors": {"LO": "#0072B2", "SO": "#E69F00", "NO": "#009E73"},
-    # further sites (not expected) take these, in sorted order of their codes
-    "extra_colors": ("#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"),
+    # Sites take these colours in the configured order of the sites
+    # (config/config.yaml sites:); more than eight sites continue with
+    # matplotlib's colour-blind-accessible "petroff10" sequence.
+    "site_palette": ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"),
     "neutral": "#4D4D4D",
     "bar": "#56B4E9",
     "reference_line": "#333333",
@@ -87,7 +88,7 @@ RC: dict[str, Any] = {
     "axes.titlepad": 4.0,
     "axes.spines.top": True,
     "axes.spines.right": True,
-    "axes.prop_cycle": mpl.cycler(color=list(STYLE["site_colors"].values()) + list(STYLE["extra_colors"])),
+    "axes.prop_cycle": mpl.cycler(color=list(STYLE["site_palette"])),
     "grid.color": STYLE["grid"],
     "grid.linewidth": 0.6,
     "grid.linestyle": "-",
@@ -187,25 +188,44 @@ def _styled(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def site_color(site: str) -> str:
-    """Return the fixed colour of a study site.
+def site_colors(sites: Sequence[str]) -> dict[str, str]:
+    """Colour of each study site, by its position in the configured order.
+
+    Parameters
+    ----------
+    sites : sequence of str
+        Site codes in the configured order (config/config.yaml ``sites``).
+
+    Returns
+    -------
+    dict
+        Site code -> hex colour: ``STYLE["site_palette"]`` (Okabe & Ito),
+        then matplotlib's colour-blind-accessible ``petroff10``, repeating
+        beyond that.
+    """
+    extra = [to_hex(c) for c in mpl.color_sequences["petroff10"]]
+    palette = list(STYLE["site_palette"]) + [c for c in extra if c not in STYLE["site_palette"]]
+    return {str(s): palette[i % len(palette)] for i, s in enumerate(sites)}
+
+
+def site_color(site: str, sites: Sequence[str]) -> str:
+    """Return the colour of a study site (see :func:`site_colors`).
 
     Parameters
     ----------
     site : str
-        Site code (``LO``, ``SO`` or ``NO``); other codes get a colour from
-        ``STYLE["extra_colors"]`` chosen by a stable hash of the code.
+        Site code.
+    sites : sequence of str
+        Site codes in the configured order; a code not among them is
+        placed after them.
 
     Returns
     -------
     str
         Hex colour.
     """
-    colors = STYLE["site_colors"]
-    if site in colors:
-        return colors[site]
-    extra = STYLE["extra_colors"]
-    return extra[sum(ord(c) for c in str(site)) % len(extra)]
+    order = list(sites) + ([site] if site not in sites else [])
+    return site_colors(order)[site]
 
 
 def _tint(color: str, amount: float) -> tuple[float, float, float]:
@@ -312,10 +332,17 @@ def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in {"true", "1", "yes", "y", "t"}
 
 
-def _site_order(values: Iterable[Any]) -> list[str]:
-    present = {str(v) for v in values if not _missing(v) and str(v) != ""}
-    known = [s for s in STYLE["site_order"] if s in present]
-    return known + sorted(present - set(known))
+def _site_order(values: Iterable[Any], sites: Sequence[str] | None = None) -> list[str]:
+    """Sites present: the configured ones in their order, then others by first appearance."""
+    present = list(dict.fromkeys(str(v) for v in values if not _missing(v) and str(v) != ""))
+    known = [s for s in (sites or []) if s in present]
+    return known + [s for s in present if s not in known]
+
+
+def _palette(order: Sequence[str], sites: Sequence[str] | None) -> dict[str, str]:
+    """Colours of the sites shown: by position among the configured sites (others after)."""
+    full = list(sites or []) + [s for s in order if s not in (sites or [])]
+    return site_colors(full)
 
 
 def _ordered(values: Iterable[Any], preferred: Sequence[str]) -> list[str]:

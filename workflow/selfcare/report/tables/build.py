@@ -24,12 +24,13 @@ from selfcare.report.tables.quantitative import (
     reliability_md,
     sensitivity_md,
     service_use_md,
+    sites_md,
     table1_md,
 )
 
 #: Tables whose caption is prose in manuscript/tables.yaml (the others are
 #: built from data or are appendices of the workflow itself).
-CAPTIONED = ("table1", "flow", "change", "service_use", "models", "sensitivity", "reliability", "qual_counts", "quotes")
+CAPTIONED = ("sites", "table1", "flow", "change", "service_use", "models", "sensitivity", "reliability", "qual_counts", "quotes")
 
 __all__ = [
     "build_all",
@@ -136,6 +137,7 @@ def _result_tables(
     """Every table but the changes appendix (captions of :data:`CAPTIONED`
     tables from ``manuscript/tables.yaml``)."""
     fcfg = config.get("formatting", {})
+    sites = config.get("sites")
     cap = {name: entry["caption"] for name, entry in (captions or {}).items()}
     missing = sorted(set(CAPTIONED) - set(cap))
     if missing:
@@ -143,17 +145,18 @@ def _result_tables(
     flow = results["flow"]
     site_n = {str(r["site"]): r["recruited"] for _, r in flow.iterrows()} if "recruited" in flow.columns else None
     return {
+        "sites": sites_md(config.get("site_info") or {}, caption=cap["sites"]),
         "table1": table1_md(results["table1"], site_n, fcfg, caption=cap["table1"]),
-        "flow": flow_md(flow, fcfg, caption=cap["flow"]),
-        "change": change_md(results["change"], fcfg, caption=cap["change"]),
-        "service_use": service_use_md(results["service_use"], fcfg, caption=cap["service_use"]),
+        "flow": flow_md(flow, fcfg, caption=cap["flow"], sites=sites),
+        "change": change_md(results["change"], fcfg, caption=cap["change"], sites=sites),
+        "service_use": service_use_md(results["service_use"], fcfg, caption=cap["service_use"], sites=sites),
         "models": models_md(results["ancova"], results["satisfaction"], results["engagement"], fcfg,
                             caption=cap["models"]),
         "sensitivity": sensitivity_md(results["ancova_sensitivity"], results["engagement_sensitivity"], fcfg,
                                       caption=cap["sensitivity"]),
         "reliability": reliability_md(results["reliability_baseline"], results["reliability_followup"], fcfg, measures,
                                       caption=cap["reliability"]),
-        "qual_counts": qual_counts_md(results["code_counts"], framework, fcfg, caption=cap["qual_counts"]),
+        "qual_counts": qual_counts_md(results["code_counts"], framework, fcfg, sites=sites, caption=cap["qual_counts"]),
         "quotes": quotes_md(results["quotes"], framework, caption=cap["quotes"]),
         "survey": survey_md(results["survey_response"], results["survey_binary"], results["survey_likert"], fcfg),
         "reproduction": reproduction_md(published, records_by_key, results["table1_check"], fcfg),

@@ -40,9 +40,6 @@ TABLE_NAMES = (
     "figures_provenance",
 )
 
-#: Site order used when a frame does not fix one.
-SITE_ORDER = ("LO", "SO", "NO")
-
 OUTCOME_LABELS = {
     "empowerment": "Empowerment",
     "confidence": "Mental health confidence",
@@ -268,9 +265,9 @@ def _lower_first(text: str) -> str:
 
 
 def _site_order(values: Iterable[Any], sites: Sequence[str] | None = None) -> list[str]:
-    """Sites present, in the given order (default LO, SO, NO), others after."""
+    """Sites present, in the configured order (default: first appearance), others after."""
     present = list(dict.fromkeys(str(v) for v in values))
-    order = list(sites) if sites is not None else list(SITE_ORDER)
+    order = list(sites) if sites is not None else present
     first = [s for s in order if s in present]
     return first + [s for s in present if s not in first]
 

@@ -72,7 +72,7 @@ def qual_counts_md(
     include_codes : bool, optional
         Add a row per sub-code under its theme.
     sites : sequence of str, optional
-        Site column order (default LO, SO, NO).
+        Site column order: the configured sites (default: first appearance).
     """
     cfg = _cfg(fcfg)
     cc = code_counts.copy()

@@ -5,7 +5,7 @@ site, service use, the models and reliability.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
@@ -111,7 +111,9 @@ _FLOW_ROWS = [
 ]
 
 
-def flow_md(flow_df: pd.DataFrame, fcfg: Mapping[str, Any] | None = None, *, caption: str) -> str:
+def flow_md(
+    flow_df: pd.DataFrame, fcfg: Mapping[str, Any] | None = None, *, caption: str, sites: Sequence[str] | None = None
+) -> str:
     """Participant flow by site, with the numbers analysed per outcome.
 
     Parameters
@@ -122,12 +124,14 @@ def flow_md(flow_df: pd.DataFrame, fcfg: Mapping[str, Any] | None = None, *, cap
         ``results/analysis/flow.csv`` (one row per site).
     fcfg : mapping, optional
         Formatting configuration.
+    sites : sequence of str, optional
+        The configured sites, in order (default: the rows' order).
     """
     cfg = _cfg(fcfg)
     if "site" not in flow_df.columns:
         raise ValueError("flow frame has no column 'site'")
     frame = flow_df.set_index(flow_df["site"].astype(str))
-    sites = _site_order(frame.index)
+    sites = _site_order(frame.index, sites)
     stages = [(c, lab) for c, lab in _FLOW_ROWS if c in frame.columns]
     outcomes = [c[len("analysed_"):] for c in frame.columns if c.startswith("analysed_")]
     for o in outcomes:
@@ -157,7 +161,7 @@ def flow_md(flow_df: pd.DataFrame, fcfg: Mapping[str, Any] | None = None, *, cap
 def change_md(
     change_df: pd.DataFrame,
     fcfg: Mapping[str, Any] | None,
-    decimals: Mapping[str, int] | None = None, *, caption: str) -> str:
+    decimals: Mapping[str, int] | None = None, *, caption: str, sites: Sequence[str] | None = None) -> str:
     """Within-site change from baseline to nine months (paired t-test, Wilcoxon).
 
     Parameters
@@ -170,10 +174,12 @@ def change_md(
         Formatting configuration.
     decimals : mapping, optional
         Outcome -> decimal places (default 1).
+    sites : sequence of str, optional
+        The configured sites, in order (default: the rows' order).
     """
     cfg = _cfg(fcfg)
     dec = dict(decimals or {})
-    sites = _site_order(change_df["site"])
+    sites = _site_order(change_df["site"], sites)
     has_note = "note" in change_df.columns and any(not _missing(v) for v in change_df["note"])
     rows = []
     for s in sites:
@@ -231,7 +237,9 @@ def _second_p(r: Mapping[str, Any]) -> tuple[Any, str]:
     return r.get("gee_p_value"), "GEE"
 
 
-def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None, *, caption: str) -> str:
+def service_use_md(
+    frames: Any, fcfg: Mapping[str, Any] | None, *, caption: str, sites: Sequence[str] | None = None
+) -> str:
     """Service use in the nine months before baseline and before follow-up.
 
     Parameters
@@ -242,10 +250,12 @@ def service_use_md(frames: Any, fcfg: Mapping[str, Any] | None, *, caption: str)
         ``results/analysis/service_use_<site>.csv`` (one per site).
     fcfg : mapping or None
         Formatting configuration.
+    sites : sequence of str, optional
+        The configured sites, in order (default: the rows' order).
     """
     cfg = _cfg(fcfg)
     df = _concat(frames)
-    sites = _site_order(df["site"])
+    sites = _site_order(df["site"], sites)
     has_note = "note" in df.columns and any(not _missing(v) for v in df["note"])
     rows = []
     for s in sites:
@@ -478,3 +488,18 @@ def reliability_md(
         rows.append(row)
     columns = ["Scale", "Items", "Baseline n", "Baseline alpha (95% CI)", "Follow-up n", "Follow-up alpha (95% CI)"]
     return pipe_table(pd.DataFrame(rows, columns=columns), caption, "reliability", widths=[4, 0.8, 1, 2, 1, 2])
+
+
+def sites_md(sites: Mapping[str, Mapping[str, Any]], *, caption: str) -> str:
+    """The study sites: code, NHS Trust and self-care initiative, in the configured order.
+
+    Parameters
+    ----------
+    sites : mapping
+        ``sites`` of config/config.yaml (code -> ``trust``, ``initiative``).
+    caption : str
+        The table's caption, from ``manuscript/tables.yaml``.
+    """
+    columns = ["Code", "Trust", "Self-care initiative"]
+    rows = [[str(code), str(s.get("trust", "")), str(s.get("initiative", ""))] for code, s in sites.items()]
+    return pipe_table(pd.DataFrame(rows, columns=columns), caption, "sites", widths=[0.4, 2.4, 3.0], align=["l"] * 3)
