@@ -11,13 +11,22 @@ from snakemake.exceptions import WorkflowError
 from snakemake.sourcecache import LocalSourceFile
 from snakemake.utils import validate
 
+# libyaml's loader when PyYAML has it (the same documents, parsed in C)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text):
+    """Parse YAML text (safe subset)."""
+    return yaml.load(text, Loader=YAML_LOADER)
+
+
 validate(config, "../schemas/config.schema.yaml")
 for _path, _schema in (
     ("config/measures.yaml", "../schemas/measures.schema.yaml"),
     ("config/published.yaml", "../schemas/published.schema.yaml"),
 ):
     with open(_path, encoding="utf-8") as _fh:
-        validate(yaml.safe_load(_fh), _schema)
+        validate(load_yaml(_fh), _schema)
 
 # Two kinds of files. The study's own (config/, the raw hand-over, results/)
 # are found from the working directory. The workflow's own (schemas,
@@ -54,9 +63,21 @@ SITE_PATTERN = "|".join(re.escape(s) for s in SITES)
 TIMEPOINT_PATTERN = "|".join(TIMEPOINTS)
 
 
+@functools.cache
+def codebook():
+    """The raw hand-over's codebook, read once per invocation."""
+    return json.loads(CODEBOOK.read_text(encoding="utf-8-sig"))
+
+
 def raw_files():
-    """Every file the codebook of the raw hand-over names."""
-    package = json.loads(CODEBOOK.read_text(encoding="utf-8-sig"))
+    """Every file the codebook of the raw hand-over names (computed once per
+    invocation, though two rules take them as inputs)."""
+    return list(_raw_files())
+
+
+@functools.cache
+def _raw_files():
+    package = codebook()
     paths = [str(CODEBOOK)]
     for res in package["resources"]:
         items = res["path"] if isinstance(res["path"], list) else [res["path"]]
@@ -72,7 +93,7 @@ def raw_files():
     # The simulator's signature (synthetic hand-overs only; see raw/signature.py).
     if (RAW / "SYNTHETIC.sha256").exists():
         paths.append(str(RAW / "SYNTHETIC.sha256"))
-    return paths
+    return tuple(paths)
 
 
 def manuscript_sources():
@@ -87,6 +108,7 @@ def manuscript_sources():
     )
 
 
+@functools.cache
 def figure_captions():
     """Figure name -> caption, from the manuscript's figures.yaml (the same
     captions the report prints; the Snakemake report shows them too). The
@@ -98,7 +120,7 @@ def figure_captions():
             k: " ".join(v["caption"].split()).replace(
                 "{{< var config.confidence_pct >}}", level
             )
-            for k, v in yaml.safe_load(fh).items()
+            for k, v in load_yaml(fh).items()
         }
 
 
@@ -128,17 +150,16 @@ def document_title():
     """The manuscript's title and subtitle, from the front matter of index.qmd
     (for the Snakemake report)."""
     with open(wf("manuscript/index.qmd"), encoding="utf-8") as fh:
-        meta = yaml.safe_load(fh.read().split("---", 2)[1])
+        meta = load_yaml(fh.read().split("---", 2)[1])
     return ": ".join(str(meta[k]) for k in ("title", "subtitle") if meta.get(k))
 
 
+@functools.cache
 def table_captions():
     """Table name -> caption, from the manuscript's tables.yaml (the captions
     the report prints under its tables; the Snakemake report shows them too)."""
     with open(wf("manuscript/tables.yaml"), encoding="utf-8") as fh:
-        return {
-            k: " ".join(v["caption"].split()) for k, v in yaml.safe_load(fh).items()
-        }
+        return {k: " ".join(v["caption"].split()) for k, v in load_yaml(fh).items()}
 
 
 def in_report(path, caption, category, **kwargs):
@@ -209,9 +230,10 @@ def dataset_params():
 
 def corrections_file():
     """The hand-over's corrections log, if its codebook declares one (else nothing)."""
-    package = json.loads(CODEBOOK.read_text(encoding="utf-8-sig"))
     return [
-        str(RAW / r["path"]) for r in package["resources"] if r["name"] == "corrections"
+        str(RAW / r["path"])
+        for r in codebook()["resources"]
+        if r["name"] == "corrections"
     ]
 
 

@@ -10,11 +10,61 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from typing import Mapping
+
+#: A line that may hold (or begin) an import of the package.
+_CANDIDATE = re.compile(r"^[^\n]*\bselfcare\b[^\n]*$", re.M)
+#: Top-level code that makes a module non-trivial (a definition or an import at column 0).
+_CODE_START = re.compile(r"^(?:(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(|class[ \t]+\w+[ \t]*[(:]|import[ \t]+[\w.]+"
+                         r"|from[ \t]+[\w.]+[ \t]+import[ \t])", re.M)
+
+
+def _logical_line(source: str, start: int) -> str:
+    """The code from ``start`` (a line's start) to the end of its logical line
+    (parenthesised or backslash-continued lines joined), dedented."""
+    end = start
+    depth = 0
+    while end < len(source):
+        ch = source[end]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "\\" and source[end + 1: end + 2] == "\n":
+            end += 2
+            continue
+        elif ch == "\n" and depth <= 0:
+            break
+        end += 1
+    return source[start:end].strip()
+
+
+def _in_docstring(source: str, pos: int) -> bool:
+    """Whether ``pos`` lies inside a triple-quoted string (an odd number of them opened before)."""
+    return (source.count('"""', 0, pos) + source.count("'''", 0, pos)) % 2 == 1
 
 
 @functools.lru_cache(maxsize=None)
 def _imports(source: str) -> frozenset[str]:
+    """:func:`_imports_ast` without parsing the whole module: only the logical
+    lines that name ``selfcare`` and ``import`` outside a docstring are parsed
+    (the whole module when they do not parse alone). ``tests/core/test_imports.py`` checks that
+    both give the same answer on every module and script of the package."""
+    if "selfcare" not in source:
+        return frozenset()
+    statements = [
+        _logical_line(source, m.start()) for m in _CANDIDATE.finditer(source)
+        if ("import" in m.group() or m.group().rstrip().endswith("\\")) and not _in_docstring(source, m.start())
+    ]
+    try:
+        return _imports_ast("\n".join(statements))
+    except SyntaxError:
+        return _imports_ast(source)
+
+
+@functools.lru_cache(maxsize=None)
+def _imports_ast(source: str) -> frozenset[str]:
     """Dotted names a piece of code may import from ``selfcare`` (any form, any scope).
 
     Each ``import a.b`` or ``from a.b import c`` yields ``a.b``, its parent
@@ -46,7 +96,16 @@ def _imports(source: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=None)
 def _is_trivial(source: str) -> bool:
     """True for a module that cannot change a result: nothing but a docstring
-    and dunder metadata such as ``__version__`` (an ``__init__`` of that kind)."""
+    and dunder metadata such as ``__version__`` (an ``__init__`` of that kind).
+    A module with a top-level definition or import is not parsed to know it."""
+    if any(not _in_docstring(source, m.start()) for m in _CODE_START.finditer(source)):
+        return False
+    return _is_trivial_ast(source)
+
+
+@functools.lru_cache(maxsize=None)
+def _is_trivial_ast(source: str) -> bool:
+    """:func:`_is_trivial` by parsing the whole module."""
 
     def inert(node: ast.stmt) -> bool:
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):

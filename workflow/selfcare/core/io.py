@@ -184,9 +184,23 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise_cell)
+            out[col] = _map_cells(out[col], FORMULA_START, neutralise_cell)
     out.columns = [neutralise_cell(c) for c in out.columns]
     return out
+
+
+def _map_cells(s: pd.Series, starts: str | tuple[str, ...], fn: Any) -> pd.Series:
+    """``s.map(fn)`` for a function that changes only text cells starting with
+    ``starts``: the other cells are found in one vectorised pass and left as they are."""
+    try:
+        hit = s.str.startswith(starts, na=False).to_numpy(dtype=bool)
+    except AttributeError:  # no text cell at all, or a column .str cannot read
+        return s.map(fn)
+    if not hit.any():
+        return s
+    s = s.copy()
+    s[hit] = s[hit].map(fn)
+    return s
 
 
 def csv_text(
@@ -265,7 +279,7 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     df = pd.read_csv(path, comment=None)
     for col in df.columns:
         if pd.api.types.is_object_dtype(df[col]) or pd.api.types.is_string_dtype(df[col]):
-            df[col] = df[col].map(_restore_cell)
+            df[col] = _map_cells(df[col], "'", _restore_cell)
     return df
 
 

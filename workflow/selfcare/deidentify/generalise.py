@@ -150,6 +150,8 @@ def days_between(start: dt.date | str | None, end: dt.date | str | None) -> int 
     int or None
         ``end - start`` in days, or ``None`` when either date is missing.
     """
+    if type(start) is dt.date and type(end) is dt.date:  # plain dates: no time of day to drop
+        return (end - start).days
     if start is None or end is None or pd.isna(start) or pd.isna(end):
         return None
     t0 = pd.Timestamp(start).normalize()

@@ -114,6 +114,24 @@ def _date(v: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(v))
 
 
+def _pseudonyms(values: pd.Series, key: bytes) -> list[Any]:
+    """Keyed pseudonym of each value (``pd.NA`` when missing); each distinct value keyed once."""
+    distinct = {v: pseudonym(v, key, PERSON_KIND, PSEUDONYM_PREFIX) for v in pd.unique(values.dropna())}
+    return [distinct[v] if pd.notna(v) else pd.NA for v in values.tolist()]
+
+
+def _days_since_baseline(ids: Any, values: pd.Series, baseline_of: Mapping[str, dt.date | None]) -> list[Any]:
+    """Days from each row's baseline to its date (``pd.NA`` when either is missing);
+    each distinct date text parsed once."""
+    parsed = {v: _date(v) for v in pd.unique(values.dropna()) if isinstance(v, str)}
+    out: list[Any] = []
+    for i, v in zip(list(ids), values.tolist()):
+        d = parsed[v] if isinstance(v, str) else _date(v)
+        b = baseline_of.get(i)
+        out.append(days_between(b, d) if d and b else pd.NA)
+    return out
+
+
 def _transform(
     name: str,
     frame: pd.DataFrame,
@@ -137,15 +155,12 @@ def _transform(
         elif action == "drop":
             tally[f"{col} (dropped)"] = present
         elif action == "pseudonym":
-            out.insert(0, "pid", [pseudonym(v, key, PERSON_KIND, PSEUDONYM_PREFIX) if pd.notna(v) else pd.NA for v in values])
+            out.insert(0, "pid", _pseudonyms(values, key))
             tally[f"{col} (pseudonymised)"] = present
         elif action in ("days", "baseline"):
             ids = frame[id_col] if id_col else pd.Series([None] * len(frame), index=frame.index)
             newcol = "days_" + col.removesuffix("_date") if col.endswith("_date") else f"days_{col}"
-            out[newcol] = [
-                days_between(baseline_of.get(i), _date(v)) if _date(v) and baseline_of.get(i) else pd.NA
-                for i, v in zip(ids, values)
-            ]
+            out[newcol] = _days_since_baseline(ids, values, baseline_of)
             out[newcol] = out[newcol].astype("Int64")
             tally[f"{col} (date -> days since baseline)"] = present
         elif action == "age":
