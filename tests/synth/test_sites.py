@@ -156,6 +156,11 @@ def test_the_flow_counts_every_configured_site_and_refuses_an_unconfigured_one(c
     assert {"flow.zz9.recruited", "flow.per_site.recruited"} <= keys
     shown = {r["key"]: r["display"] for r in res["records"]}
     assert shown["flow.per_site.recruited"] == "12"  # equal sizes: one number, not "12 to 12"
+    # the sentences' site lists name every configured site, in order
+    assert shown["flow.sites.recruited"] == "12 at LO, 12 at SO, 12 at NO and 12 at ZZ9"
+    fu = res["table"].set_index("site")["followed_up"]
+    assert shown["flow.sites.followed_up"] == (
+        f"{fu['LO']} of 12 people at LO, {fu['SO']} of 12 at SO, {fu['NO']} of 12 at NO and {fu['ZZ9']} of 12 at ZZ9")
     with pytest.raises(ValueError, match="not among the configured sites"):
         participant_flow(q["screening"], ds, configs["config"]["analysis"], fcfg, sites=sites[:3])
 

@@ -443,7 +443,25 @@ def participant_flow(
     lo, hi = (int(flow["recruited"].min()), int(flow["recruited"].max())) if len(flow) else (0, 0)
     shown = fmt.fmt_int(lo, fcfg) if lo == hi else f"{fmt.fmt_int(lo, fcfg)} to {fmt.fmt_int(hi, fcfg)}"
     recs.add("flow.per_site.recruited", f"{lo} {hi}", shown, "People recruited per site (fewest to most)", "people")
+    _flow_lists(recs, flow, fcfg)
     return {"table": flow, "records": recs.items}
+
+
+def _flow_lists(recs: Records, flow: pd.DataFrame, fcfg: Mapping[str, Any]) -> None:
+    """Recruitment and follow-up of every configured site as one phrase each
+    (``flow.sites.recruited``: "42 at LO, 40 at SO and 39 at NO";
+    ``flow.sites.followed_up``: "35 of 42 people at LO, ..."), so that a
+    sentence names every site whatever their number."""
+    rec = [(str(r["site"]), int(r["recruited"]), int(r["followed_up"])) for _, r in flow.iterrows()]
+    recruited = join_words([f"{fmt.fmt_int(n, fcfg)} at {s}" for s, n, _ in rec])
+    followed = join_words([
+        f"{fmt.fmt_int(f, fcfg)} of {fmt.fmt_int(n, fcfg)}{' people' if i == 0 else ''} at {s}"
+        for i, (s, n, f) in enumerate(rec)
+    ])
+    recs.add("flow.sites.recruited", ";".join(f"{s}={n}" for s, n, _ in rec), recruited,
+             "People recruited at each site", "people")
+    recs.add("flow.sites.followed_up", ";".join(f"{s}={f}/{n}" for s, n, f in rec), followed,
+             "People followed up of those recruited, at each site", "people")
 
 
 def significance_summary(change_tables: Sequence[pd.DataFrame], alpha: float, fcfg: Mapping[str, Any]) -> list[dict[str, Any]]:

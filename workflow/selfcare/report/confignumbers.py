@@ -359,6 +359,7 @@ def _derived_config(config: Mapping[str, Any], fcfg: Mapping[str, Any] | None) -
                                "Confidence level of every interval (1 - alpha)", "%"))
     n_sites, n_outcomes = len(config["sites"]), len(config["analysis"]["outcomes"])
     records.append(make_record("config.n_sites", n_sites, fmt.fmt_int(n_sites, fcfg), "Study sites", "sites"))
+    records.append(make_record("config.n_sites_word", n_sites, fmt.count_word(n_sites), "Study sites (in words)", "sites"))
     records.append(make_record("config.n_outcomes", n_outcomes, fmt.fmt_int(n_outcomes, fcfg),
                                "Outcomes compared from baseline to follow-up", "outcomes"))
     for row in config["analysis"]["baseline_table"]:
