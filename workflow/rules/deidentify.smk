@@ -62,7 +62,7 @@ rule deid_review:
     resources:
         mem_mb=2048,
     params:
-        cfg=config["deidentify"],
+        cfg=deidentify_params(),
         tables=DEID_TABLES,
     script:
         "../scripts/deid_review.py"

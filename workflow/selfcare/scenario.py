@@ -47,7 +47,7 @@ WORK_DIR = "scenarios"
 #: Keys of a scenario file.
 SCENARIO_KEYS = ("description", "n", "constraints", "simulation", "config", "transcripts")
 #: Configuration files copied unchanged into a scenario's folder.
-COPIED = ("measures.yaml", "published.yaml", "codebook.yaml", "framework.yaml")
+COPIED = ("measures.yaml", "published.yaml", "codebook.yaml", "framework.yaml", "deid_review_decisions.yaml")
 #: The quantitative path: de-identification, scores and every analysis table.
 QUANTITATIVE_TARGETS = (
     "results/analysis/flow.csv", "results/analysis/table1.csv", "results/analysis/change.csv",
