@@ -202,13 +202,19 @@ def test_review_hash_format():
 
 
 def test_parse_decisions():
+    h1, h2 = "r" + "0" * 32, "r" + "ab" * 16
     assert parse_decisions(None, "d") == {} and parse_decisions({"decisions": None}, "d") == {}
     assert parse_decisions({}, "d") == {}
-    assert parse_decisions({"decisions": {"ra": "keep", 5: "redact"}}, "d") == {"ra": "keep", "5": "redact"}
+    assert parse_decisions({"decisions": {h1: "keep", h2: "redact"}}, "d") == {h1: "keep", h2: "redact"}
     with pytest.raises(ValueError, match="^d: must be a mapping"):
         parse_decisions(["ra"], "d")
-    with pytest.raises(ValueError, match=r"^d: decision for ra must be one of \['keep', 'redact'\], got 'x'"):
-        parse_decisions({"decisions": {"ra": "x"}}, "d")
+    with pytest.raises(ValueError, match=r"^d: decision 1 must be one of \['keep', 'redact'\]$"):
+        parse_decisions({"decisions": {h1: "x"}}, "d")
+    # a key that is not a review hash could be a word in clear: refused and never quoted
+    for bad in ("Okafor", 5, "r" + "0" * 31, "R" + "0" * 32):
+        with pytest.raises(ValueError, match="^d: decision 2 is not keyed by a review hash") as err:
+            parse_decisions({"decisions": {h1: "keep", bad: "redact"}}, "d")
+        assert str(bad) not in str(err.value)
 
 
 def test_review_rows(m):

@@ -533,7 +533,9 @@ def _(v: Variant) -> Expect:
     # a transcript in the folder but not in the codebook, that the REFI-QDA export codes
     v.files["transcripts/INT-LO-999.txt"] = b"[SYNTHETIC TRANSCRIPT] stray file\n"
     v.files["coding.qdpx"] = _qdpx_with_source_copy(v.files["coding.qdpx"], "INT-LO-999")
-    return Expect("transcript_coded_unlisted", "transcripts/INT-LO-999.txt", None, None)
+    # named by its position in the sorted folder, not by its file name (an interview ID)
+    pos = sorted(p for p in v.files if p.startswith("transcripts/")).index("transcripts/INT-LO-999.txt") + 1
+    return Expect("transcript_coded_unlisted", f"transcripts/ (file {pos} of the folder)", None, None)
 
 
 @variant("transcript_unlisted_row_removed")

@@ -311,7 +311,7 @@ class NameMatcher:
         """
         lex = self.lexicon
         key = _key(word)
-        if lex is None or len(key) < 2 or key in self.keep:
+        if lex is None or len(key) < 2:
             return None
         if key in self.redact:
             return NAME
@@ -320,8 +320,10 @@ class NameMatcher:
         frequent = lex.frequency.get(key, 0.0) >= _LOWER_CASE_NAME_PCT
         common = key in lex.words if frequent else lex.is_word(key)
         capital = word[0].isupper()
-        if expected:
+        if expected:  # after a title or role: a name, whatever the steward kept elsewhere
             return NAME if capital or not common or key in lex.first else None
+        if key in self.keep:
+            return None
         if key in CALENDAR_WORDS:
             return None
         if key in self.variants:

@@ -281,10 +281,51 @@ def review_transcripts(
     names = register_names(tables)
     fixed, _ = _corrected(tables, primary_keys)
     names += register_names(fixed)
-    matcher = build_name_matcher(names, set(cfg.get("stopwords", [])), load_lexicon())
     project = read_qdpx(qdpx_members, xsd_text)
+    rows, _ = _reviewed(names, project, cfg, key, decisions)
+    return rows
+
+
+def _review_texts(project: Project) -> dict[str, str]:
+    """Every free text the stage scrubs: transcripts, then code descriptions."""
     texts = {s.name: s.text for s in project.sources}
-    return review_items(texts, matcher, list(cfg.get("places", [])), key, decisions)
+    stack = list(project.codes)
+    i = 0
+    while stack:
+        code = stack.pop(0)
+        stack[:0] = list(code.children)
+        if code.description:
+            i += 1
+            texts[f"code description {i}"] = code.description
+    return texts
+
+
+def _reviewed(
+    names: list[str], project: Project, cfg: Mapping[str, Any], key: bytes, decisions: Mapping[str, str] | None,
+) -> tuple[list[dict[str, Any]], NameMatcher]:
+    """Review rows and the matcher with the decisions, to a fixed point.
+
+    A decision can leave a word alone that a name beside it had covered
+    ("my daughter Rose Okafor" with Rose kept leaves Okafor): the words are
+    listed again with the decisions applied until nothing new appears, so
+    every word the final scrub is unsure of is in the review file.
+    """
+    lexicon = load_lexicon()
+    stop, places = set(cfg.get("stopwords", [])), list(cfg.get("places", []))
+    texts = _review_texts(project)
+    matcher = build_name_matcher(names, stop, lexicon)
+    rows = review_items(texts, matcher, places, key, decisions)
+    seen = {(r["source"], r["start"], r["end"]) for r in rows}
+    for _ in range(10):
+        redact, keep = decided_words(texts, rows)
+        matcher = build_name_matcher(names, stop, lexicon, redact, keep)
+        new = [r for r in review_items(texts, matcher, places, key, decisions)
+               if (r["source"], r["start"], r["end"]) not in seen]
+        if not new:
+            break
+        rows += new
+        seen |= {(r["source"], r["start"], r["end"]) for r in new}
+    return rows, matcher
 
 
 def _transcript_matcher(
@@ -292,15 +333,10 @@ def _transcript_matcher(
     decisions: Mapping[str, str] | None,
 ) -> tuple[NameMatcher, dict[str, int]]:
     """The matcher with the steward's decisions; stops while any is missing."""
-    lexicon = load_lexicon()
-    stop = set(cfg.get("stopwords", []))
-    texts = {s.name: s.text for s in project.sources}
-    rows = review_items(texts, build_name_matcher(names, stop, lexicon),
-                        list(cfg.get("places", [])), key, decisions)
+    rows, matcher = _reviewed(names, project, cfg, key, decisions)
     check_reviewed(rows, REVIEW_FILE, str(cfg.get("review_decisions")))
-    redact, keep = decided_words(texts, rows)
     tally = {d: sum(r["decision"] == d for r in rows) for d in ("keep", "redact")}
-    return build_name_matcher(names, stop, lexicon, redact, keep), {"occurrences": len(rows), **tally}
+    return matcher, {"occurrences": len(rows), **tally}
 
 
 def deidentify(

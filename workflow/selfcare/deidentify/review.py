@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from typing import Any, Iterable, Mapping
 
 from selfcare.deidentify.names import _PIECE_RE, NameMatcher, _key
@@ -97,11 +98,18 @@ def parse_decisions(data: Any, where: str) -> dict[str, str]:
     if not isinstance(table, Mapping):
         raise ValueError(f"{where}: 'decisions' must map review hashes to keep or redact")
     out: dict[str, str] = {}
-    for h, decision in table.items():
+    for i, (h, decision) in enumerate(table.items(), 1):
+        # a key that is not a review hash could be a word in clear: refused, never quoted
+        if not isinstance(h, str) or not REVIEW_HASH.fullmatch(h):
+            raise ValueError(f"{where}: decision {i} is not keyed by a review hash (r + 32 hex digits)")
         if decision not in DECISIONS:
-            raise ValueError(f"{where}: decision for {h} must be one of {list(DECISIONS)}, got {decision!r}")
-        out[str(h)] = str(decision)
+            raise ValueError(f"{where}: decision {i} must be one of {list(DECISIONS)}")
+        out[h] = str(decision)
     return out
+
+
+#: A review hash: "r" and the first 32 hex digits of the keyed HMAC.
+REVIEW_HASH = re.compile(r"r[0-9a-f]{32}")
 
 
 def _line_col(text: str, pos: int) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from typing import Sequence
 from selfcare.core import io
 from selfcare.deidentify.inputs import read_handover
 from selfcare.deidentify.pipeline import review_transcripts
-from selfcare.deidentify.review import DECISIONS, parse_decisions, pending_items
+from selfcare.deidentify.review import DECISIONS, REVIEW_HASH, parse_decisions, pending_items
 from selfcare.refiqda.archive import read_qdpx
 
 __all__ = ["main"]
@@ -66,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     path = io.read_yaml(args.config)["deidentify"]["review_decisions"]
     table = parse_decisions(io.read_yaml(path), path)
+    if not REVIEW_HASH.fullmatch(args.hash):
+        print("not a review hash (r + 32 hex digits): nothing recorded")
+        return 2
     table[args.hash] = args.decision
     io.write_yaml(path, {"decisions": dict(sorted(table.items()))})
     print(f"{args.hash}: {args.decision} recorded in {path}")

@@ -109,5 +109,5 @@ def check_text_files(
                          "positions": [i for i, _ in stray], "folder": TRANSCRIPT_DIR})
     for pos, path in stray:
         if coded and PurePosixPath(path).stem in coded:
-            out.append(Problem(path, None, None, "transcript_coded_unlisted"))
+            out.append(Problem(f"{TRANSCRIPT_DIR} (file {pos} of the folder)", None, None, "transcript_coded_unlisted"))
     return out, warnings
