@@ -68,13 +68,18 @@ def test_rate_ratio_from_three_people_is_not_estimable():
 
 def test_count_reasons():
     base = {"n_persons": 30, "total_pre": 10, "total_post": 12, "n_unchanged": 20, "headline": "gee",
-            "se_beta": 0.2, "rr_ci_low": 0.8, "rr_ci_high": 1.6}
+            "se_beta": 0.2, "rr_ci_low": 0.8, "rr_ci_high": 1.6, "rate_ratio": 1.2}
     assert count_reason(base, RULES) == ""
     assert count_reason({**base, "total_pre": 0, "total_post": 0}, RULES) == "no events in either period"
     assert "unchanged" in count_reason({**base, "n_unchanged": 30}, RULES)
     assert count_reason({**base, "se_beta": float("inf")}, RULES) == "standard error not finite or zero"
     assert count_reason({**base, "se_beta": 0.0}, RULES) == "standard error not finite or zero"
     assert count_reason({**base, "rr_ci_low": 2.0, "rr_ci_high": 2.0}, RULES) == "interval of zero width"
+    # a ratio of sums with no events before is undefined, whichever method heads the row
+    sparse = {**base, "headline": "signed_rank", "total_pre": 0, "total_post": 7, "rate_ratio": float("nan")}
+    assert count_reason(sparse, RULES) == "rate ratio not defined (no events before)"
+    assert count_reason({**base, "rate_ratio": float("inf")}, RULES) == "rate ratio not finite"
+    assert count_reason({**base, "rate_ratio": 1.2}, RULES) == ""
 
 
 def test_an_increase_is_worded_as_an_increase():

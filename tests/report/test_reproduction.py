@@ -73,3 +73,14 @@ def test_verdict_records_name_the_findings_that_did_not_reproduce():
                                                    {})}
     assert good["reproduction.failed"]["display"] == "none failed a criterion"
     assert good["reproduction.verb"]["display"] == "was"
+
+
+def test_a_finding_with_no_criterion_to_judge_is_not_called_reproduced():
+    from selfcare.report.reproduction import finding_verdict
+
+    # only an estimate: no published value, interval, p or direction to compare with
+    item = {"key": "x", "finding": "a finding", "reproduced_by": "k"}
+    records = {"k": {"value": 1.5, "display": "1.5"}}
+    out = finding_verdict(item, records, 0.05)
+    assert all(out[c] == "n.a." for c in ("interval", "significance", "direction"))
+    assert out["verdict"] == "not reproduced" and out["failed"] == ["no criterion can be judged"]

@@ -84,6 +84,8 @@ def paired_reason(result: Mapping[str, Any], rules: Mapping[str, int]) -> str:
 def count_reason(result: Mapping[str, Any], rules: Mapping[str, int]) -> str:
     """Why a rate ratio (:func:`~selfcare.analysis.change.count_change`) is not estimable, or ""."""
     n = int(result["n_persons"])
+    # every method counts events that cluster within people (the exact test
+    # too assumes independent events), so every one needs the minimum of people
     if n < int(rules["min_clusters"]):
         return f"{_plural(n, 'person')} with both reports, fewer than {int(rules['min_clusters'])}"
     total = int(result["total_pre"]) + int(result["total_post"])
@@ -93,6 +95,8 @@ def count_reason(result: Mapping[str, Any], rules: Mapping[str, int]) -> str:
         return "no variation between periods (every count unchanged)"
     if result.get("headline") == "none":
         return "no method applies"
+    if not _finite(result.get("rate_ratio")):
+        return "rate ratio not defined (no events before)" if int(result["total_pre"]) == 0 else "rate ratio not finite"
     if result.get("headline") == "gee" and (not _finite(result.get("se_beta")) or float(result["se_beta"]) <= 0):
         return "standard error not finite or zero"
     lo, hi = result.get("rr_ci_low"), result.get("rr_ci_high")

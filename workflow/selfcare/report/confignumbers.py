@@ -355,7 +355,7 @@ def _derived_config(config: Mapping[str, Any], fcfg: Mapping[str, Any] | None) -
                     "Age bands of the de-identified data (from their lower limits)", "years"),
     ]
     level = (1 - float(config["analysis"]["alpha"])) * 100
-    records.append(make_record("config.confidence_pct", level, fmt.fmt_pct(level, 0, fcfg),
+    records.append(make_record("config.confidence_pct", level, fmt.confidence_pct(config["analysis"]["alpha"], fcfg),
                                "Confidence level of every interval (1 - alpha)", "%"))
     n_sites, n_outcomes = len(config["sites"]), len(config["analysis"]["outcomes"])
     records.append(make_record("config.n_sites", n_sites, fmt.fmt_int(n_sites, fcfg), "Study sites", "sites"))

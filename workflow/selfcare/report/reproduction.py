@@ -155,7 +155,10 @@ def finding_verdict(item: Mapping[str, Any], records_by_key: Mapping[str, Mappin
     out["direction"] = _yes_no(None if sign is None else sign == (est > null) - (est < null))
     judged = [out[c] for c in CRITERIA if out[c] != "n.a."]
     out["failed"] = [_CRITERION_WORDS[c] for c in CRITERIA if out[c] == "no"]
-    if all(j == "yes" for j in judged):
+    if not judged:  # no criterion applies: nothing to call reproduced
+        out["verdict"] = "not reproduced"
+        out["failed"] = ["no criterion can be judged"]
+    elif all(j == "yes" for j in judged):
         out["verdict"] = "reproduced"
     elif out["direction"] == "no" or all(j == "no" for j in judged):
         out["verdict"] = "not reproduced"

@@ -271,6 +271,8 @@ _HEADLINE_LABEL = {"gee": "GEE", "exact": "exact (sparse)", "signed_rank": "sign
 def _second_p(r: Mapping[str, Any]) -> tuple[Any, str]:
     """The p-value of the method not reported as the headline, and its name."""
     headline = str(r.get("headline", "gee"))
+    if headline == "none" or not _missing(r.get("not_estimable")):
+        return None, ""  # nothing estimated: no second p either
     kind = str(r.get("kind", "events"))
     if headline == "gee":
         return (r.get("exact_p_value"), "exact") if kind == "events" else (r.get("signed_rank_p_value"), "signed-rank")
