@@ -28,6 +28,16 @@ Equivalent mutants are read from ``.ci/mutation-equivalent.toml``: each entry
 names the function and the changed lines, so it still applies when mutmut
 renumbers mutants after an edit elsewhere in the function.
 
+A group's measured run can be recorded (``--record``, with ``--fresh``) in
+``.ci/mutation-record.json``, keyed by a digest of everything its result depends
+on: the mutated modules, every package module they or the group's tests import
+(followed through the package), the test files and their ``conftest.py`` files,
+``config/``, ``resources/``, the lock file, the equivalents file and this
+script. ``--reuse-record`` (what CI runs) takes the recorded scores of a group
+whose digest is unchanged and runs every other group fresh: CI tests the groups
+a change touched, and a recorded score stands only for exactly the code and
+tests it was measured on.
+
 Exit status: 0 when every module reaches the target score, 1 otherwise
 (``--no-fail`` always exits 0 after printing), 2 on a setup error.
 """
@@ -35,6 +45,7 @@ Exit status: 0 when every module reaches the target score, 1 otherwise
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -48,6 +59,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".ci" / "mutation.toml"
 EQUIVALENT = ROOT / ".ci" / "mutation-equivalent.toml"
+RECORD = ROOT / ".ci" / "mutation-record.json"
+SCRIPT = Path(__file__).resolve()
 WORK = ROOT / ".mutation"
 PACKAGE = ROOT / "workflow" / "selfcare"
 #: Top-level entries not linked into the staging folder (copied or irrelevant).
@@ -75,6 +88,56 @@ def load_equivalents() -> list[dict]:
         if not e["reason"].strip():
             raise SystemExit(f"{EQUIVALENT.name}: entry {e['function']} has no reason")
     return entries
+
+
+def _test_files(spec: dict) -> list[Path]:
+    """The group's test files (folders expanded) and every conftest.py above them."""
+    files: set[Path] = set()
+    for t in spec["tests"]:
+        path = ROOT / t
+        found = sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.exists() else []
+        for f in found:
+            files.add(f)
+            for parent in f.parents:
+                if parent == ROOT.parent or not parent.is_relative_to(ROOT / "tests"):
+                    break
+                if (parent / "conftest.py").exists():
+                    files.add(parent / "conftest.py")
+    return sorted(files)
+
+
+def group_inputs(spec: dict) -> list[Path]:
+    """Every file a group's mutation result depends on (see the module docstring)."""
+    from selfcare.core.imports import imported_modules
+
+    sources = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE.parent).with_suffix("")
+        parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+        sources[".".join(parts)] = path
+    texts = {name: path.read_text() for name, path in sources.items()}
+    tests = _test_files(spec)
+    mutated = [PACKAGE / m for m in spec["modules"]]
+    used = imported_modules("\n".join(p.read_text() for p in mutated + tests), texts)
+    files = set(mutated) | {sources[n] for n in used} | set(tests)
+    for init in PACKAGE.rglob("__init__.py"):
+        files.add(init)
+    for folder in ("config", "resources"):
+        files |= {f for f in (ROOT / folder).rglob("*") if f.is_file() and "__pycache__" not in f.parts}
+    files |= {ROOT / "requirements.lock", CONFIG, EQUIVALENT, SCRIPT}
+    return sorted(f for f in files if f.exists())
+
+
+def group_digest(group: str, spec: dict) -> str:
+    """sha256 over the group's spec and the (path, sha256) of each of its input files."""
+    h = hashlib.sha256(json.dumps({group: spec}, sort_keys=True).encode())
+    for f in group_inputs(spec):
+        h.update(f"{f.relative_to(ROOT).as_posix()}\0{hashlib.sha256(f.read_bytes()).hexdigest()}\n".encode())
+    return h.hexdigest()
+
+
+def load_record() -> dict:
+    return json.loads(RECORD.read_text()) if RECORD.exists() else {}
 
 
 def sync_tree(src: Path, dst: Path) -> None:
@@ -311,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fresh", action="store_true", help="forget cached results and mutants")
     p.add_argument("--survivors", action="store_true", help="print the diff of every surviving mutant")
     p.add_argument("--no-fail", action="store_true", help="exit 0 even below the target")
+    p.add_argument("--record", action="store_true",
+                   help=f"with --fresh: write each group's result and input digest to {RECORD.relative_to(ROOT)}")
+    p.add_argument("--reuse-record", action="store_true",
+                   help="use the recorded scores of a group whose inputs are unchanged; run the others fresh")
     p.add_argument("--output", type=Path, default=WORK / "summary.md", help="summary table file")
     args = p.parse_args(argv)
     selected = args.groups or sorted(groups)
@@ -320,12 +387,23 @@ def main(argv: list[str] | None = None) -> int:
     target = float(config.get("target", 90))
     equivalents = load_equivalents()
 
+    if args.record and not args.fresh:
+        p.error("--record needs --fresh: a recorded score must come from a run from scratch")
     WORK.mkdir(exist_ok=True)
-    all_rows, all_survivors, used, incomplete = [], [], set(), []
+    record = load_record()
+    all_rows, all_survivors, used, incomplete, reused = [], [], set(), [], []
     for group in selected:
         spec = groups[group]
         start = time.monotonic()
-        work = stage(group, spec, args.fresh)
+        digest = group_digest(group, spec)
+        if args.reuse_record and record.get(group, {}).get("digest") == digest:
+            entry = record[group]
+            print(f"[{group}] inputs unchanged since the recorded run ({entry['measured']}; digest {digest[:12]}): "
+                  "recorded scores used", flush=True)
+            all_rows += entry["rows"]
+            reused.append(group)
+            continue
+        work = stage(group, spec, args.fresh or args.reuse_record)
         print(f"[{group}] mutating {len(spec['modules'])} modules (log: {work / 'mutmut.log'})", flush=True)
         with (work / "mutmut.log").open("w") as log:
             finished = run_mutmut(work, spec, args.max_children, args.timeout, log)
@@ -336,12 +414,26 @@ def main(argv: list[str] | None = None) -> int:
         used |= group_used
         all_rows += rows
         all_survivors += survivors
-        print(f"[{group}] done in {time.monotonic() - start:.0f} s", flush=True)
+        seconds = time.monotonic() - start
+        print(f"[{group}] done in {seconds:.0f} s", flush=True)
+        if args.record and finished:
+            from importlib.metadata import version
+
+            record[group] = {
+                "digest": digest,
+                "measured": f"run from scratch in {seconds:.0f} s, mutmut {version('mutmut')}, "
+                            f"Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d', time.gmtime())}",
+                "rows": [{k: (round(v, 1) if k == "score" else v) for k, v in r.items()} for r in rows],
+            }
+    if args.record:
+        RECORD.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        print(f"recorded: {RECORD.relative_to(ROOT)}")
 
     stale = [
         e
         for i, e in enumerate(equivalents)
-        if i not in used and any(e["function"].startswith(f"selfcare.{m[:-3].replace('/', '.')}.") for g in selected for m in groups[g]["modules"])
+        if i not in used and any(e["function"].startswith(f"selfcare.{m[:-3].replace('/', '.')}.")
+                                 for g in selected if g not in reused for m in groups[g]["modules"])
     ]
     text = table(all_rows, target)
     total_mut = sum(r["mutants"] for r in all_rows)
@@ -349,7 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     total_kill = sum(r["killed"] for r in all_rows)
     summary = (
         f"{text}\n\nAll: {total_mut} mutants, {total_kill} killed, {total_eq} equivalent, "
-        f"score {100.0 * total_kill / max(total_mut - total_eq, 1):.1f}% (mutmut; groups: {', '.join(selected)})\n"
+        f"score {100.0 * total_kill / max(total_mut - total_eq, 1):.1f}% (mutmut; groups: {', '.join(selected)}"
+        f"{'; recorded scores used for ' + ', '.join(reused) if reused else ''})\n"
     )
     print()
     print(summary)

@@ -877,6 +877,7 @@ def _write_handover(tmp_path: Path, v: Variant) -> Path:
     return raw
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", list(VARIANTS))
 def test_malformed_variant_is_refused_with_its_own_check(name, tmp_path, shipped_files, package, needed, settings,
                                                          register_leak_index):
