@@ -176,10 +176,28 @@ def test_sensitivity_comparison_is_worded_from_the_estimates():
 
     def word(*pairs):
         recs = Records({})
-        _sensitivity_words(recs, [{"estimate": e, "not_estimable": why} for pair in pairs for e, why in pair])
+        outcomes = ["empowerment", "confidence"]
+        _sensitivity_words(recs, [{"estimate": e, "not_estimable": why, "outcome": outcomes[i]}
+                                  for i, pair in enumerate(pairs) for e, why in pair])
         return recs.items[-1]["display"]
 
     assert word([(4.3, ""), (2.0, "")], [(0.3, ""), (0.1, "")]) == "weaker"
-    assert word([(1.0, ""), (-2.0, "")], [(0.3, ""), (0.5, "")]) == "stronger"
-    assert word([(1.0, ""), (0.5, "")], [(0.3, ""), (0.5, "")]) == "weaker for some outcomes and stronger for others"
+    assert word([(1.0, ""), (2.0, "")], [(-0.3, ""), (-0.5, "")]) == "stronger"
+    assert word([(1.0, ""), (0.5, "")], [(0.3, ""), (0.5, "")]) == "weaker for empowerment and stronger for mental health confidence"
     assert word([(1.0, ""), (float("nan"), "2 observations")]) == "not estimable"
+
+
+def test_a_change_of_sign_is_opposite_direction_not_weaker_or_stronger():
+    from selfcare.analysis.steps import _sensitivity_words
+    from selfcare.report.records import Records
+
+    def word(*pairs):
+        recs = Records({})
+        outcomes = ["empowerment", "confidence"]
+        _sensitivity_words(recs, [{"estimate": e, "not_estimable": "", "outcome": outcomes[i]}
+                                  for i, pair in enumerate(pairs) for e in pair])
+        return recs.items[-1]["display"]
+
+    # +1.0 at follow-up, -2.0 at baseline: larger in size, but the other way round
+    assert word((1.0, -2.0), (0.3, -0.5)) == "in the opposite direction"
+    assert word((1.0, -0.2), (0.3, 0.1)) == "in the opposite direction for empowerment and weaker for mental health confidence"

@@ -402,7 +402,7 @@ def models_md(
                         r, F.fmt_est_ci(_float(r[est]), _float(r[lo]), _float(r[hi]), dec, cfg, level=None)),
                     "p": _p_text(r["p_value"], cfg),
                     "n": F.fmt_int(r["n"], cfg) if "n" in frame.columns else "",
-                    "Note": _note({"not_estimable": r.get("not_estimable")}),
+                    "Note": _note({"not_estimable": r.get("not_estimable"), "note": r.get("note")}),
                 }
             )
             model = ""  # name the model on its first row only
