@@ -120,6 +120,11 @@ def test_separated_fit_falls_back_to_firth_named_in_the_note_and_registry():
     md = models_md(pd.DataFrame(columns=["outcome", "term"]), pd.DataFrame(columns=["term"]), out["table"], {},
                    caption="Models.")
     assert "Firth penalised likelihood" in md
+    from selfcare.report.tables.quantitative import sensitivity_md
+
+    sens_md = sensitivity_md(pd.DataFrame(columns=["outcome"]), out["sensitivity"], {}, caption="Sensitivity.")
+    headline_rows = [line for line in sens_md.splitlines() if "(headline)" in line]
+    assert headline_rows and all("Firth" in line for line in headline_rows)
 
 
 def test_separated_fit_is_not_estimable_when_config_says_so_but_firth_is_still_reported():

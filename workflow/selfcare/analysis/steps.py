@@ -227,7 +227,7 @@ def _rate_change_records(recs: Records, k: str, r: Mapping[str, Any], d: int, me
     size, s_lo, s_hi = sign * red, min(sign * lo, sign * hi), max(sign * lo, sign * hi)
     noun = "change" if word == "no change" else word
     recs.add(f"{k}.direction", word, word, "Direction of the change in rate: reduction, increase or no change")
-    recs.add(f"{k}.noun", noun, noun, "Noun naming the change in rate: reduction, increase or (none) change")
+    recs.add(f"{k}.noun", noun, noun, "Noun naming the change in rate: reduction, increase, or change where there is none")
     recs.add(f"{k}.size", size, fmt.fmt_pct(size, d, recs.cfg), f"Size of the {noun} in rate (percentage)", "%")
     shown_ci = (fmt.fmt_ci(s_lo, s_hi, d, recs.cfg) if fmt.is_missing(s_lo) or fmt.is_missing(s_hi)
                 else f"{fmt.fmt_pct(s_lo, d, recs.cfg)}{recs.cfg['ci_sep']}{fmt.fmt_pct(s_hi, d, recs.cfg)}")
@@ -432,6 +432,8 @@ def engagement_model(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str
         _sensitivity_records(recs, k, label, prof, firth, d)
     recs.count("engagement.n", info["n"], "Participants in the engagement model")
     recs.count("engagement.events", info["events"], "Participants who stayed engaged (in the model)")
+    headline = dict(zip(tidy["term"], tidy["method"]))
+    sens = sens.assign(headline=[headline.get(t) == m for t, m in zip(sens["term"], sens["method"])])
     return {"table": tidy.assign(formula=formula), "sensitivity": sens.assign(formula=formula), "records": recs.items}
 
 
