@@ -121,6 +121,9 @@ def test_a_printed_p_that_says_nothing_at_the_level_cannot_be_judged_and_never_c
         v = finding_verdict({**P_ONLY, "p": printed}, p_records(1.0, 0.01), 0.05)
         assert v["significance"] == "cannot be judged"
         assert v["verdict"] == "partly" and "significance cannot be judged" in v["failed"]
+    # a published interval still decides when the printed p says nothing at the level
+    with_ci = {**P_ONLY, "p": "<0.1", "value": 1.0, "ci": [0.2, 1.8]}
+    assert finding_verdict(with_ci, p_records(1.0, 0.01), 0.05)["significance"] == "yes"
     rows = verdicts({"summary": [{**P_ONLY, "p": "see text"}]}, p_records(1.0, 0.01), 0.05)
     assert "significance cannot be judged" in {r["key"]: r for r in verdict_records(rows, {})}[
         "reproduction.failed"]["display"]
@@ -135,6 +138,16 @@ def test_published_records_and_table_quote_a_printed_p_that_is_not_a_number():
     assert recs["published.summary.med.p"]["display"] == "NS"
     assert recs["published.summary.b.p"]["display"] == "<0.05"
     assert printed_precision_check(item, 1.0, None, 0.3) == ("n.a.", [])
+    from selfcare.report.tables.published import reproduction_md
+
+    rows = {"ancova.empowerment.estimate": {"value": 1.0, "display": "+1.0"},
+            "ancova.empowerment.ci": {"value": "0.1 2.0", "display": "0.1 to 2.0"},
+            "ancova.empowerment.p": {"value": 0.3, "display": "0.300"}}
+    md = reproduction_md({"summary": [item, {**item, "key": "b", "p": "<0.05"}]}, rows, None, {}, 0.05,
+                         caption="Reproduction.")
+    assert "| Medication with empowerment | NS |" in md
+    assert "| Medication with empowerment | p \\<0.05 |" in md
+    assert "p = NS" not in md and "p = \\<" not in md
 
 
 def test_discussion_states_what_the_rules_do_for_a_p_value_that_crosses_the_level():
@@ -154,3 +167,20 @@ def test_discussion_states_what_the_rules_do_for_a_p_value_that_crosses_the_leve
     assert "outright" not in sentence
     assert re.search(r"partly reproduced when its direction agrees", sentence)
     assert re.search(r"not\s+reproduced when its direction differs or no direction was stated", sentence)
+
+
+def test_published_schema_accepts_a_printed_p_that_is_not_a_number():
+    import copy
+    from pathlib import Path
+
+    import jsonschema
+
+    from selfcare.core import io
+
+    root = Path(__file__).resolve().parents[2]
+    schema = io.read_yaml(root / "workflow" / "schemas" / "published.schema.yaml")
+    published = io.read_yaml(root / "config" / "published.yaml")
+    for printed in ("NS", "n.s.", "<0.05"):
+        item = copy.deepcopy(published)
+        item["summary"][0]["p"] = printed
+        jsonschema.validate(item, schema)

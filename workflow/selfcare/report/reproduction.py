@@ -13,9 +13,10 @@ the reproduced number records:
   interval whose printed bound rounds to the null), else its p-value as
   printed (:func:`read_printed_p`: a number, ``<0.05``, ``>0.1``, or
   ``NS``/``n.s.``, read as not significant at the configured level), else
-  whether its interval excludes the null value. A printed p that says
-  nothing at the configured level (``<0.1`` at 0.05) or cannot be read
-  makes the criterion ``cannot be judged``;
+  whether its interval excludes the null value (also when the printed p
+  says nothing at the configured level). A printed p that says nothing at
+  that level (``<0.1`` at 0.05) or cannot be read, with no interval, makes
+  the criterion ``cannot be judged``;
 * **direction**: the published and reproduced estimates lie on the same side
   of the null value (0; 1 for odds ratios); for a finding published with a
   p-value only, the item's ``direction`` field (``positive``/``negative``)
@@ -126,7 +127,9 @@ def _published_significant(item: Mapping[str, Any], alpha: float) -> bool | None
     if isinstance(item.get("significant"), bool):
         return item["significant"]
     if item.get("p") is not None:
-        return printed_significant(item["p"], alpha)
+        said = printed_significant(item["p"], alpha)
+        if said is not None:
+            return said  # else the interval, if one was published, may still say
     ci = item.get("ci")
     if ci:
         null = _null_of(item)

@@ -263,7 +263,9 @@ def _summary_row(item: Mapping[str, Any], records_by_key: Mapping[str, Mapping[s
     if "value" in shown:
         pub_parts.append(shown["value"] + (f" (95% CI {shown['ci']})" if "ci" in shown else ""))
     if "p" in shown:
-        pub_parts.append(f"{cfg['p_label']}{cfg['eq']}{shown['p']}")
+        rel = read_printed_p(item["p"])[1]
+        pub_parts.append(f"{cfg['p_label']}{cfg['eq']}{shown['p']}" if rel == "=" else
+                         f"{cfg['p_label']} {shown['p']}" if rel in ("<", ">") else shown["p"])
     est = _record(records_by_key, item["reproduced_by"], f"reproduced_by of {item['key']}")
     rep = str(est["display"])
     interval = None
