@@ -176,10 +176,50 @@ def test_sensitivity_comparison_is_worded_from_the_estimates():
 
     def word(*pairs):
         recs = Records({})
-        _sensitivity_words(recs, [{"estimate": e, "not_estimable": why} for pair in pairs for e, why in pair])
+        outcomes = ["empowerment", "confidence"]
+        _sensitivity_words(recs, [{"estimate": e, "not_estimable": why, "outcome": outcomes[i]}
+                                  for i, pair in enumerate(pairs) for e, why in pair])
         return recs.items[-1]["display"]
 
     assert word([(4.3, ""), (2.0, "")], [(0.3, ""), (0.1, "")]) == "weaker"
-    assert word([(1.0, ""), (-2.0, "")], [(0.3, ""), (0.5, "")]) == "stronger"
-    assert word([(1.0, ""), (0.5, "")], [(0.3, ""), (0.5, "")]) == "weaker for some outcomes and stronger for others"
+    assert word([(1.0, ""), (2.0, "")], [(-0.3, ""), (-0.5, "")]) == "stronger"
+    assert word([(1.0, ""), (0.5, "")], [(0.3, ""), (0.5, "")]) == "weaker for empowerment and stronger for mental health confidence"
     assert word([(1.0, ""), (float("nan"), "2 observations")]) == "not estimable"
+
+
+def test_a_change_of_sign_is_opposite_direction_not_weaker_or_stronger():
+    from selfcare.analysis.steps import _sensitivity_words
+    from selfcare.report.records import Records
+
+    def word(*pairs):
+        recs = Records({})
+        outcomes = ["empowerment", "confidence"]
+        _sensitivity_words(recs, [{"estimate": e, "not_estimable": "", "outcome": outcomes[i]}
+                                  for i, pair in enumerate(pairs) for e in pair])
+        return recs.items[-1]["display"]
+
+    # +1.0 at follow-up, -2.0 at baseline: larger in size, but the other way round
+    assert word((1.0, -2.0), (0.3, -0.5)) == "in the opposite direction"
+    assert word((1.0, -0.2), (0.3, 0.1)) == "in the opposite direction for empowerment and weaker for mental health confidence"
+
+
+def test_no_change_reads_as_the_estimated_change():
+    # as many attendances after as before, with variation between people: the estimated change is 0%
+    pre = np.array([1, 2, 0, 3, 1, 0, 2, 1, 0, 2, 1, 3])
+    post = np.array([2, 1, 1, 2, 0, 1, 3, 0, 1, 1, 2, 2])
+    ds = pd.DataFrame({"pid": [f"p{i}" for i in range(12)], "site": ["LO"] * 12, "ae_bl": pre, "ae_fu": post})
+    recs = _by_key(service_use_by_site(ds, "LO", SERVICE_CFG, {})["records"])
+    assert recs["service.lo.ae.direction"]["display"] == "no change"
+    assert recs["service.lo.ae.noun"]["display"] == "change"
+    assert recs["service.lo.ae.size"]["meaning"] == "Size of the change in rate (percentage)"
+
+
+def test_manuscript_names_the_change_with_the_noun_record():
+    """"The estimated {{< var ....direction >}} ... was" would read "the estimated no change ... was"."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "manuscript" / "index.qmd").read_text(encoding="utf-8")
+    assert not re.search(r"estimated\s+\{\{<\s*var\s+[a-z0-9_.]+\.direction\s*>\}\}", text)
+    assert not re.search(r"\(\{\{<\s*var\s+[a-z0-9_.]+\.direction\s*>\}\}\s+\{\{<\s*var", text)
+    assert re.search(r"estimated\s+\{\{<\s*var\s+service\.lo\.ae\.noun\s*>\}\}", text)

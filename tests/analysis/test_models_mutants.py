@@ -75,7 +75,7 @@ def test_fit_ols_matches_statsmodels():
         "df_model": 3.0, "df_resid": 7.0, "r_squared": pytest.approx(res.rsquared),
         "adj_r_squared": pytest.approx(res.rsquared_adj), "f_statistic": pytest.approx(res.fvalue),
         "f_p_value": pytest.approx(res.f_pvalue), "aic": pytest.approx(res.aic), "bic": pytest.approx(res.bic),
-        "confidence": pytest.approx(0.9), "note": "",
+        "confidence": pytest.approx(0.9), "note": "", "aliased": [],
     }
 
 

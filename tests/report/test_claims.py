@@ -117,3 +117,60 @@ def test_shipped_sentences_read_in_words_when_every_estimate_is_not_estimable():
              for k in keys if re.search(r"\.(mean|estimate|b|or|or_firth|size|reduction)$", k)}
     assert len(blank) > 10
     assert check_claims(text, {**BASE, **blank}) > 100
+
+
+# One contradicting sentence per rule of the claims check: each fails naming the sentence and the key.
+RULE_CASES = {
+    "direction: reduction beside an increase": (
+        "Attendance was reduced by {{< var service.lo.ae.reduction >}} at LO.", {}, "service.lo.ae.reduction"),
+    "direction: increase beside a reduction": (
+        "Attendance showed an increase of {{< var x.reduction >}} at LO.", dict([rec("x.reduction", 35.0)]),
+        "x.reduction"),
+    "significance: significant beside p above alpha": (
+        "The change was significant (p {{< var service.lo.ae.p >}}).", {}, "service.lo.ae.p"),
+    "significance: not significant beside p below alpha": (
+        "The change was not significant (p {{< var y.p >}}).", dict([rec("y.p", 0.001)]), "y.p"),
+    "counts: N greater than M": (
+        "Then {{< var change.n_tests >}} of the {{< var change.n_significant >}} comparisons held.", {},
+        "change.n_tests"),
+    "counts: verb disagrees with N": (
+        "Then {{< var change.n_significant >}} of the {{< var change.n_tests >}} comparisons were significant.", {},
+        "change.n_significant"),
+    "counts: singular verb with a plural N": (
+        "Then {{< var change.n_tests >}} of the {{< var change.n_all >}} results is shown.",
+        dict([rec("change.n_all", 20)]), "change.n_tests"),
+    "covariates: a term the model lacks": (
+        "The ANCOVA adjusts for the baseline score and site.", {}, "model.ancova.covariates"),
+    "covariates: regressed on a term the model lacks": (
+        "Satisfaction was regressed on baseline severity and age.", {}, "model.satisfaction.covariates"),
+    "site size: number word": (
+        "With about ninety people per site the sandwich is too small.", {}, "flow.<site>.recruited"),
+    "site size: number from the registry": (
+        "With about {{< var z.n >}} people per site the sandwich is too small.", dict([rec("z.n", 12)]),
+        "flow.<site>.recruited"),
+    "not estimable: a unit after the value": (
+        "Empowerment changed by {{< var change.lo.empowerment.mean >}} points.",
+        dict([rec("change.lo.empowerment.mean", "not estimable: 1 pair", "not estimable (1 pair)")]),
+        "change.lo.empowerment.mean"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RULE_CASES))
+def test_every_rule_fails_naming_the_sentence_and_the_key(case):
+    sentence, extra, key = RULE_CASES[case]
+    with pytest.raises(ClaimError) as err:
+        check_claims(f"An opening sentence. {sentence} A closing sentence.", {**BASE, **extra}, ["site", "age"])
+    message = str(err.value)
+    assert f"(key {key!r})" in message, message
+    assert message.endswith(sentence), message
+
+
+def test_every_rule_has_a_contradiction_case():
+    """Each rule named in the module's docstring has a case above (a new rule needs one)."""
+    import re
+
+    from selfcare.report import claims
+
+    rules = set(re.findall(r"^\* \*\*([a-z ]+)\*\*", claims.__doc__, re.M))
+    assert rules == {"direction", "significance", "counts", "covariates", "site size", "not estimable"}
+    assert rules == {case.split(":")[0] for case in RULE_CASES}

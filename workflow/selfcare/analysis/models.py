@@ -25,6 +25,7 @@ from selfcare.analysis.checks import (
     _require_columns,
     _require_numeric,
 )
+from selfcare.analysis.estimability import aliased_terms
 
 __all__ = [
     "formula_columns",
@@ -162,7 +163,8 @@ def fit_ols(
         p_value, n``.
     info : dict
         ``formula``, ``n`` (rows used), ``n_dropped`` (rows with a missing
-        value in a model column), ``n_params``, ``rank``, ``df_model``,
+        value in a model column), ``n_params``, ``rank``, ``aliased`` (terms
+        a rank-deficient design does not identify), ``df_model``,
         ``df_resid``, ``r_squared``, ``adj_r_squared``, ``f_statistic``,
         ``f_p_value``, ``aic``, ``bic``, ``confidence``, ``note``.
 
@@ -189,6 +191,7 @@ def fit_ols(
         [*msgs, *(m for m in more if m not in msgs)]
         + (["design matrix is rank deficient"] if res.model.rank < len(res.params) else [])
     )
+    info["aliased"] = aliased_terms(res.model.exog, res.model.exog_names)
     return tidy, info
 
 

@@ -135,5 +135,6 @@ def fit_logit_sensitivity(df: pd.DataFrame, formula: str, alpha: float = 0.05) -
     tidy = pd.DataFrame(rows)
     with np.errstate(over="ignore"):
         for src, dst in (("estimate", "odds_ratio"), ("ci_low", "or_ci_low"), ("ci_high", "or_ci_high")):
-            tidy[dst] = [math.exp(v) if math.isfinite(v) else math.nan for v in tidy[src]]
+            tidy[dst] = np.where(np.isnan(tidy[src].to_numpy(dtype=float)), math.nan,
+                                 np.exp(tidy[src].to_numpy(dtype=float)))
     return tidy, {"formula": formula, "n": int(len(y)), "note": _join_notes(notes)}

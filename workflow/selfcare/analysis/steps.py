@@ -15,11 +15,12 @@ import pandas as pd
 from selfcare.analysis.baseline import baseline_table
 from selfcare.analysis.change import count_change, paired_change
 from selfcare.analysis.dataset import OUTCOME_LABELS, SERVICE_LABELS, _num
-from selfcare.analysis.estimability import estimability_rules, guard_count, guard_paired, guard_tidy
+from selfcare.analysis.estimability import (aliased_terms, estimability_rules, guard_count, guard_paired, guard_tidy,
+                                           p_reason, sensitivity_reasons, separated_terms)
 from selfcare.analysis.models import count_significant, fit_ancova, fit_logit, fit_ols
 from selfcare.analysis.published import check_published
 from selfcare.analysis.specification import join_words
-from selfcare.analysis.sensitivity import baseline_exposure, fit_logit_sensitivity
+from selfcare.analysis.sensitivity import LOGIT_METHODS, baseline_exposure, fit_logit_sensitivity
 from selfcare.report import formatting as fmt
 from selfcare.report.records import Records
 
@@ -202,9 +203,11 @@ def _rate_change_records(recs: Records, k: str, r: Mapping[str, Any], d: int, me
     """The reduction, its interval, and the same change worded by its direction.
 
     ``.reduction``/``.reduction_ci`` hold (1 - rate ratio) x 100, signed;
-    ``.direction`` the word ("reduction", "increase", "no change") that a
-    sentence quoting ``.size`` and ``.size_ci`` (the change as a positive
-    percentage in that direction, with its interval) must use.
+    ``.direction`` the word ("reduction", "increase", "no change") and
+    ``.noun`` the noun ("reduction", "increase", "change") that a sentence
+    quoting ``.size`` and ``.size_ci`` (the change as a positive percentage
+    in that direction, with its interval) must use: "the estimated
+    {noun} ... was {size}" reads correctly whatever the direction.
     """
     why = r["not_estimable"]
     lo, hi, red = r["pct_reduction_ci_low"], r["pct_reduction_ci_high"], r["pct_reduction"]
@@ -212,6 +215,7 @@ def _rate_change_records(recs: Records, k: str, r: Mapping[str, Any], d: int, me
         recs.blank(f"{k}.reduction", why, meaning, "%")
         recs.blank(f"{k}.reduction_ci", why, ci_meaning, first=False)
         recs.add(f"{k}.direction", "change", "change", "Direction of the change (not estimable)")
+        recs.add(f"{k}.noun", "change", "change", "Noun naming the change (not estimable)")
         recs.blank(f"{k}.size", why, "Size of the change in rate (not estimable)", "%")
         recs.blank(f"{k}.size_ci", why, "CI of the size of the change", first=False)
         return
@@ -221,12 +225,14 @@ def _rate_change_records(recs: Records, k: str, r: Mapping[str, Any], d: int, me
     word = "reduction" if shown > 0 else "increase" if shown < 0 else "no change"
     sign = -1.0 if word == "increase" else 1.0
     size, s_lo, s_hi = sign * red, min(sign * lo, sign * hi), max(sign * lo, sign * hi)
+    noun = "change" if word == "no change" else word
     recs.add(f"{k}.direction", word, word, "Direction of the change in rate: reduction, increase or no change")
-    recs.add(f"{k}.size", size, fmt.fmt_pct(size, d, recs.cfg), f"Size of the {word} in rate (percentage)", "%")
+    recs.add(f"{k}.noun", noun, noun, "Noun naming the change in rate: reduction, increase, or change where there is none")
+    recs.add(f"{k}.size", size, fmt.fmt_pct(size, d, recs.cfg), f"Size of the {noun} in rate (percentage)", "%")
     shown_ci = (fmt.fmt_ci(s_lo, s_hi, d, recs.cfg) if fmt.is_missing(s_lo) or fmt.is_missing(s_hi)
                 else f"{fmt.fmt_pct(s_lo, d, recs.cfg)}{recs.cfg['ci_sep']}{fmt.fmt_pct(s_hi, d, recs.cfg)}")
     recs.add(f"{k}.size_ci", f"{float(s_lo)!r} {float(s_hi)!r}", shown_ci,
-             f"95% CI of the size of the {word} (percentage)")
+             f"95% CI of the size of the {noun} (percentage)")
 
 
 def _ancova_exposure_row(tidy: pd.DataFrame, exposure: str, outcome: str, analysis: str) -> dict[str, Any]:
@@ -280,21 +286,29 @@ def ancova_models(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str, A
 
 
 def _sensitivity_words(recs: Records, sens: Sequence[Mapping[str, Any]]) -> None:
-    """``ancova_bl.comparison``: are the associations with the baseline exposure weaker or stronger?
+    """``ancova_bl.comparison``: how the associations with the baseline exposure compare with the main ones.
 
-    Compares the absolute estimates of the sensitivity analysis (exposure at
-    baseline) with the main ones, outcome by outcome: "weaker", "stronger",
-    "weaker for some outcomes and stronger for others", or "not estimable".
+    Outcome by outcome, the sensitivity estimate (exposure at baseline) is
+    "in the opposite direction" when its sign differs from the main one's,
+    else "weaker" or "stronger" by absolute size. One word when every outcome
+    agrees, else each word with its outcomes ("weaker for empowerment and in
+    the opposite direction for confidence"); "not estimable" when any
+    estimate is.
     """
     pairs = [(sens[i], sens[i + 1]) for i in range(0, len(sens) - 1, 2)]
     if any(m["not_estimable"] or b["not_estimable"] for m, b in pairs) or not pairs:
         word = "not estimable"
     else:
-        weaker = [abs(float(b["estimate"])) < abs(float(m["estimate"])) for m, b in pairs]
-        word = "weaker" if all(weaker) else "stronger" if not any(weaker) else \
-            "weaker for some outcomes and stronger for others"
+        groups: dict[str, list[str]] = {}
+        for m, b in pairs:
+            main, base = float(m["estimate"]), float(b["estimate"])
+            how = "in the opposite direction" if main * base < 0 else "weaker" if abs(base) < abs(main) else "stronger"
+            outcome = str(m.get("outcome", ""))
+            groups.setdefault(how, []).append(OUTCOME_LABELS.get(outcome, outcome.replace("_", " ")))
+        word = next(iter(groups)) if len(groups) == 1 else \
+            join_words([f"{how} for {join_words(names)}" for how, names in groups.items()])
     recs.add("ancova_bl.comparison", word, word,
-             "Associations with the exposure at baseline compared with the main analysis (absolute size)")
+             "Associations with the exposure at baseline compared with the main analysis (direction, absolute size)")
 
 
 def _rhs(terms: Sequence[str], categorical: Sequence[str] = ("site",)) -> str:
@@ -319,24 +333,85 @@ def satisfaction_model(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[s
     return {"table": tidy.assign(formula=formula), "records": recs.items}
 
 
+def _engagement_fits(ds: pd.DataFrame, formula: str, alpha: float,
+                     rules: Mapping[str, int]) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
+    """The logistic model's Wald table and sensitivity table, each row guarded.
+
+    The design's rank is checked before fitting (an aliased term stops every
+    fit) and separation after (:func:`~selfcare.analysis.estimability.separated_terms`).
+    """
+    import patsy
+
+    y_df, x_df = patsy.dmatrices(formula, ds, return_type="dataframe", NA_action="drop")
+    y, x, names = y_df.iloc[:, 0].to_numpy(dtype=float), x_df.to_numpy(dtype=float), list(x_df.columns)
+    aliased = aliased_terms(x, names)
+    if aliased:
+        events = int(y.sum())
+        info = {"n": len(y), "events": events, "non_events": len(y) - events, "converged": False, "aliased": aliased}
+        nan = {c: float("nan") for c in ("estimate", "se", "statistic", "ci_low", "ci_high", "p_value", "odds_ratio",
+                                          "or_ci_low", "or_ci_high")}
+        tidy = pd.DataFrame([{"term": t, **nan, "n": len(y)} for t in names])
+        sens = pd.DataFrame([{"term": t, "method": m, "method_label": label, **nan, "n": len(y), "converged": False}
+                             for m, label in LOGIT_METHODS.items() for t in names])
+    else:
+        tidy, info = fit_logit(ds, formula, alpha)
+        separated = separated_terms(x, y)
+        info["separated"] = None if separated is None else [names[j] for j in separated]
+        sens, _ = fit_logit_sensitivity(ds, formula, alpha)
+    tidy = guard_tidy(tidy, info, rules, logistic=True)
+    reasons = sensitivity_reasons(sens, info, rules, dict(zip(tidy["term"], tidy["not_estimable"])))
+    sens = sens.assign(not_estimable=reasons)
+    for col in ("estimate", "ci_low", "ci_high", "p_value", "odds_ratio", "or_ci_low", "or_ci_high"):
+        sens[col] = sens[col].astype(float).where(sens["not_estimable"] == "")
+    return tidy, info, sens.assign(p_not_estimable=[p_reason(r) for _, r in sens.iterrows()])
+
+
+def _separation_fallback(tidy: pd.DataFrame, sens: pd.DataFrame, info: Mapping[str, Any],
+                         on_separation: str) -> pd.DataFrame:
+    """The headline table with Firth's estimates in place of a separated maximum-likelihood fit.
+
+    Only when the fit is separated and ``analysis.engagement.separation`` is
+    ``firth``: each row takes its Firth estimate, profile penalised-likelihood
+    interval and penalised likelihood-ratio p (``method`` ``firth``, named in
+    ``note``), or Firth's own reason when that is not estimable either.
+    """
+    out = tidy.assign(method="wald", note="")
+    if not info.get("separated") or on_separation != "firth":
+        return out
+    firth = sens[sens["method"] == "firth"].set_index("term")
+    for i, term in enumerate(out["term"]):
+        f = firth.loc[term]
+        for col in ("estimate", "ci_low", "ci_high", "p_value", "odds_ratio", "or_ci_low", "or_ci_high"):
+            out.loc[i, col] = f[col]
+        out.loc[i, ["se", "statistic"]] = float("nan")
+        why = str(f["not_estimable"])
+        out.loc[i, "not_estimable"] = f"{out.loc[i, 'not_estimable']}; Firth fit: {why}" if why else ""
+        out.loc[i, "method"] = "firth"
+        out.loc[i, "note"] = "" if why else FIRTH_NOTE
+    return out
+
+
+#: Table note and registry wording of a headline taken from Firth's fit.
+FIRTH_NOTE = ("Firth penalised likelihood with a profile penalised-likelihood interval, "
+              "as the maximum-likelihood fit is separated")
+
+
 def engagement_model(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str, Any]) -> dict[str, Any]:
     """Logistic regression of staying engaged on baseline predictors.
 
     Headline: maximum likelihood with Wald intervals (the analysis the
-    published report describes). Sensitivity: profile-likelihood intervals
-    and Firth's penalised fit (``sensitivity`` table; ``.ci_profile``,
-    ``.or_firth``, ``.ci_firth`` and ``.p_firth`` records).
+    published report describes); when the fit is separated, Firth's
+    penalised estimate if ``analysis.engagement.separation`` is ``firth``
+    (the default; the records and the table note name the method), else
+    not estimable. Sensitivity: profile-likelihood intervals and Firth's
+    penalised fit (``sensitivity`` table; ``.ci_profile``, ``.or_firth``,
+    ``.ci_firth`` and ``.p_firth`` records), each reported whenever its own
+    fit is estimable, whatever became of the Wald fit.
     """
     ec = cfg["engagement"]
     formula = f"engaged ~ {_rhs([*ec['predictors'], *ec['covariates']])}"
-    tidy, info = fit_logit(ds, formula, cfg["alpha"])
-    tidy = guard_tidy(tidy, info, estimability_rules(cfg), logistic=True)
-    sens, _ = fit_logit_sensitivity(ds, formula, cfg["alpha"])
-    why_by_term = dict(zip(tidy["term"], tidy["not_estimable"]))
-    sens = sens.assign(not_estimable=sens["term"].map(why_by_term).fillna(""))
-    for col in ("estimate", "ci_low", "ci_high", "p_value", "odds_ratio", "or_ci_low", "or_ci_high"):
-        if col in sens.columns:
-            sens[col] = sens[col].astype(float).where(sens["not_estimable"] == "")
+    tidy, info, sens = _engagement_fits(ds, formula, cfg["alpha"], estimability_rules(cfg))
+    tidy = _separation_fallback(tidy, sens, info, str(ec.get("separation", "firth")))
     recs = Records(fcfg)
     d = _decimals(fcfg, "odds_ratio", 2)
     for pred in ec["predictors"]:
@@ -345,28 +420,40 @@ def engagement_model(ds: pd.DataFrame, cfg: Mapping[str, Any], fcfg: Mapping[str
         label = OUTCOME_LABELS.get(name, name)
         k = f"engagement.{name}"
         why = row["not_estimable"]
+        how = f" ({FIRTH_NOTE})" if row["method"] == "firth" else ""
         recs.est_ci(f"{k}.or", f"{k}.ci", row["odds_ratio"], row["or_ci_low"], row["or_ci_high"], d,
-                    f"Odds ratio of staying engaged per point of baseline {label}", "95% CI of that odds ratio (Wald)",
-                    reason=why)
-        recs.p(f"{k}.p", row["p_value"], f"p-value of baseline {label} in the engagement model (Wald)", why)
-        if why:
-            for suffix, first in (("ci_profile", False), ("p_lr", False), ("or_firth", True), ("ci_firth", False),
-                                  ("p_firth", False)):
-                recs.blank(f"{k}.{suffix}", why, f"Sensitivity analysis of baseline {label} (not estimable)", first=first)
-            continue
+                    f"Odds ratio of staying engaged per point of baseline {label}{how}",
+                    f"95% CI of that odds ratio ({'profile penalised likelihood' if how else 'Wald'})", reason=why)
+        recs.p(f"{k}.p", row["p_value"],
+               f"p-value of baseline {label} in the engagement model ({'penalised likelihood ratio' if how else 'Wald'})",
+               p_reason(row) if how else why)
         prof = sens[(sens["term"] == pred) & (sens["method"] == "profile")].iloc[0]
         firth = sens[(sens["term"] == pred) & (sens["method"] == "firth")].iloc[0]
+        _sensitivity_records(recs, k, label, prof, firth, d)
+    recs.count("engagement.n", info["n"], "Participants in the engagement model")
+    recs.count("engagement.events", info["events"], "Participants who stayed engaged (in the model)")
+    headline = dict(zip(tidy["term"], tidy["method"]))
+    sens = sens.assign(headline=[headline.get(t) == m for t, m in zip(sens["term"], sens["method"])])
+    return {"table": tidy.assign(formula=formula), "sensitivity": sens.assign(formula=formula), "records": recs.items}
+
+
+def _sensitivity_records(recs: Records, k: str, label: str, prof: Mapping[str, Any], firth: Mapping[str, Any],
+                         d: int) -> None:
+    """The profile-likelihood and Firth records of one predictor, each blanked only by its own reason."""
+    why_p, why_f = str(prof["not_estimable"]), str(firth["not_estimable"])
+    if why_p:
+        recs.blank(f"{k}.ci_profile", why_p, f"Profile-likelihood CI, baseline {label} (not estimable)", first=False)
+        recs.blank(f"{k}.p_lr", why_p, f"Likelihood-ratio p-value, baseline {label} (not estimable)", first=False)
+    else:
         recs.ci(f"{k}.ci_profile", prof["or_ci_low"], prof["or_ci_high"],
                 fmt.width_decimals(prof["or_ci_low"], prof["or_ci_high"], d, recs.cfg),
                 f"95% profile-likelihood CI of the odds ratio for baseline {label}")
-        recs.p(f"{k}.p_lr", prof["p_value"], f"Likelihood-ratio p-value of baseline {label}")
-        recs.est_ci(f"{k}.or_firth", f"{k}.ci_firth", firth["odds_ratio"], firth["or_ci_low"], firth["or_ci_high"], d,
-                    f"Firth penalised odds ratio of staying engaged per point of baseline {label}",
-                    "95% profile penalised-likelihood CI of that odds ratio")
-        recs.p(f"{k}.p_firth", firth["p_value"], f"Penalised likelihood-ratio p-value of baseline {label} (Firth)")
-    recs.count("engagement.n", info["n"], "Participants in the engagement model")
-    recs.count("engagement.events", info["events"], "Participants who stayed engaged (in the model)")
-    return {"table": tidy.assign(formula=formula), "sensitivity": sens.assign(formula=formula), "records": recs.items}
+        recs.p(f"{k}.p_lr", prof["p_value"], f"Likelihood-ratio p-value of baseline {label}", prof["p_not_estimable"])
+    recs.est_ci(f"{k}.or_firth", f"{k}.ci_firth", firth["odds_ratio"], firth["or_ci_low"], firth["or_ci_high"], d,
+                f"Firth penalised odds ratio of staying engaged per point of baseline {label}",
+                "95% profile penalised-likelihood CI of that odds ratio", reason=why_f)
+    recs.p(f"{k}.p_firth", firth["p_value"], f"Penalised likelihood-ratio p-value of baseline {label} (Firth)",
+           firth["p_not_estimable"])
 
 
 def _configured_sites(values: pd.Series, sites: Sequence[str] | None) -> list[str]:

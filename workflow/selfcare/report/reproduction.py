@@ -10,16 +10,22 @@ the reproduced number records:
 * **significance**: the finding is significant at the configured alpha in
   both, or in neither. Published significance is the item's
   ``significant`` field when given (the publication's own statement, for an
-  interval whose printed bound rounds to the null), else its p-value, else
-  whether its interval excludes the null value;
+  interval whose printed bound rounds to the null), else its p-value as
+  printed (:func:`read_printed_p`: a number, ``<0.05``, ``>0.1``, or
+  ``NS``/``n.s.``, read as not significant at the configured level), else
+  whether its interval excludes the null value (also when the printed p
+  says nothing at the configured level). A printed p that says nothing at
+  that level (``<0.1`` at 0.05) or cannot be read, with no interval, makes
+  the criterion ``cannot be judged``;
 * **direction**: the published and reproduced estimates lie on the same side
   of the null value (0; 1 for odds ratios); for a finding published with a
   p-value only, the item's ``direction`` field (``positive``/``negative``)
   when given, else ``n.a.``.
 
 The overall verdict is ``reproduced`` when every criterion that applies
-holds, ``not reproduced`` when the direction differs, no criterion holds or
-the reproduced value is not estimable, and ``partly`` otherwise.
+holds (and none cannot be judged), ``not reproduced`` when the direction
+differs, no criterion that can be judged holds, none can be judged, or the
+reproduced value is not estimable, and ``partly`` otherwise.
 :func:`verdict_records` turns the verdicts into registry records, so that
 the manuscript can say in words, from the registry, how many findings
 reproduced and name those that did not.
@@ -28,6 +34,7 @@ reproduced and name those that did not.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Mapping, Sequence
 
 from selfcare.report import formatting as F
@@ -36,6 +43,8 @@ from selfcare.report.tables.markdown import parse_interval
 
 __all__ = [
     "CRITERIA",
+    "CANNOT",
+    "read_printed_p",
     "finding_verdict",
     "verdicts",
     "verdict_records",
@@ -46,6 +55,48 @@ CRITERIA = ("interval", "significance", "direction")
 
 _CRITERION_WORDS = {"interval": "published estimate outside the reproduced interval",
                     "significance": "significance differs", "direction": "direction differs"}
+
+#: A criterion that applies but cannot be judged (e.g. a printed p of "<0.1" at the 0.05 level).
+CANNOT = "cannot be judged"
+
+_NS = re.compile(r"n\.?s\.?|not\s*significant", re.I)
+_PRINTED = re.compile(r"(?P<rel><=|>=|<|>|=|\u2264|\u2265)?\s*(?P<x>[0-9]*\.?[0-9]+(?:[eE]-?[0-9]+)?)")
+
+
+def read_printed_p(p: Any) -> tuple[float | None, str]:
+    """A published p-value as printed: ``(number, relation)``.
+
+    Relation ``=`` (``0.005``), ``<`` (``<0.05``, ``<=``), ``>`` (``>0.1``),
+    ``ns`` (``NS``, ``n.s.``, ``not significant``: no number) or ``""``
+    when the text cannot be read (never an error). A leading ``p`` is
+    ignored (``p<0.05``).
+    """
+    if isinstance(p, bool) or p is None:
+        return None, ""
+    if isinstance(p, (int, float)):
+        return (float(p), "=") if math.isfinite(float(p)) else (None, "")
+    text = re.sub(r"^p\s*", "", str(p).strip(), flags=re.I).strip()
+    if _NS.fullmatch(text):
+        return None, "ns"
+    m = _PRINTED.fullmatch(text)
+    if not m:
+        return None, ""
+    rel = {"<=": "<", "\u2264": "<", ">=": ">", "\u2265": ">", None: "=", "=": "="}.get(m.group("rel"), m.group("rel"))
+    return float(m.group("x")), rel
+
+
+def printed_significant(p: Any, alpha: float) -> bool | None:
+    """Whether a printed p says significant at ``alpha`` (None: it does not say)."""
+    x, rel = read_printed_p(p)
+    if rel == "ns":
+        return False
+    if x is None:
+        return None
+    if rel == "=":
+        return x < alpha
+    if rel == "<":
+        return True if x <= alpha else None
+    return False if x >= alpha else None
 
 
 def _number(value: Any) -> float | None:
@@ -75,14 +126,10 @@ def _published_significant(item: Mapping[str, Any], alpha: float) -> bool | None
     """Whether the publication reports the finding as significant (None: unknown)."""
     if isinstance(item.get("significant"), bool):
         return item["significant"]
-    p = item.get("p")
-    if p is not None:
-        text = str(p).strip()
-        if text.startswith("<"):
-            bound = _number(text.lstrip("<= "))
-            return None if bound is None else bound <= alpha
-        x = _number(p)
-        return None if x is None else x < alpha
+    if item.get("p") is not None:
+        said = printed_significant(item["p"], alpha)
+        if said is not None:
+            return said  # else the interval, if one was published, may still say
     ci = item.get("ci")
     if ci:
         null = _null_of(item)
@@ -120,7 +167,7 @@ def finding_verdict(item: Mapping[str, Any], records_by_key: Mapping[str, Mappin
     -------
     dict
         ``key``, ``finding``, ``interval``, ``significance``, ``direction``
-        (each ``yes``, ``no`` or ``n.a.``), ``verdict`` (``reproduced``,
+        (each ``yes``, ``no``, ``n.a.`` or ``cannot be judged``), ``verdict`` (``reproduced``,
         ``partly`` or ``not reproduced``), ``failed`` (the criteria that do
         not hold, in words) and ``estimable``.
 
@@ -151,14 +198,17 @@ def finding_verdict(item: Mapping[str, Any], records_by_key: Mapping[str, Mappin
                               else interval[0] <= pub_value <= interval[1])
     pub_sig = _published_significant(item, alpha)
     out["significance"] = _yes_no(None if pub_sig is None or p is None else pub_sig == (p < alpha))
+    if pub_sig is None and p is not None and item.get("p") is not None and not isinstance(item.get("significant"), bool):
+        out["significance"] = CANNOT  # a p was printed, but it says nothing at this level
     null, sign = _null_of(item), _published_sign(item)
     out["direction"] = _yes_no(None if sign is None else sign == (est > null) - (est < null))
-    judged = [out[c] for c in CRITERIA if out[c] != "n.a."]
+    judged = [out[c] for c in CRITERIA if out[c] in ("yes", "no")]
     out["failed"] = [_CRITERION_WORDS[c] for c in CRITERIA if out[c] == "no"]
+    out["failed"] += [f"{c} {CANNOT}" for c in CRITERIA if out[c] == CANNOT]
     if not judged:  # no criterion applies: nothing to call reproduced
         out["verdict"] = "not reproduced"
         out["failed"] = ["no criterion can be judged"]
-    elif all(j == "yes" for j in judged):
+    elif all(j == "yes" for j in judged) and CANNOT not in out.values():
         out["verdict"] = "reproduced"
     elif out["direction"] == "no" or all(j == "no" for j in judged):
         out["verdict"] = "not reproduced"

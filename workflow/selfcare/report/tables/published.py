@@ -13,7 +13,7 @@ import pandas as pd
 
 from selfcare.report import formatting as F
 from selfcare.report.registry import make_record
-from selfcare.report.reproduction import finding_verdict
+from selfcare.report.reproduction import finding_verdict, read_printed_p
 from selfcare.report.tables.markdown import (
     _FLOAT,
     TABLE1_VARIABLE_LABELS,
@@ -90,7 +90,11 @@ def published_displays(item: Mapping[str, Any], fcfg: Mapping[str, Any] | None) 
     if item.get("p") is not None:
         pcfg = dict(fcfg or {})
         pcfg["p_decimals"] = int(item.get("p_decimals", 3))
-        out["p"] = F.fmt_p(item["p"], pcfg, bare=True)
+        x, rel = read_printed_p(item["p"])
+        if rel == "=" and 0 <= x <= 1:
+            out["p"] = F.fmt_p(x, pcfg, bare=True)
+        else:  # as printed ("<0.05", "NS"): a bound or a word is quoted, not reformatted
+            out["p"] = " ".join(str(item["p"]).split())
     return out
 
 
@@ -145,8 +149,10 @@ def published_records(
                 )
             )
         if "p" in shown:
+            x, rel = read_printed_p(item["p"])
             records.append(
-                make_record(f"{base}.p", float(item["p"]), shown["p"], f"Published p-value ({where}): {finding}", "", rule, output)
+                make_record(f"{base}.p", x if rel == "=" else shown["p"], shown["p"],
+                            f"Published p-value ({where}): {finding}", "", rule, output)
             )
     for item in published.get("table1", []) or []:
         base = f"published.table1.{item['key']}"
@@ -163,7 +169,8 @@ def published_records(
         if "p" in shown:
             records.append(
                 make_record(
-                    f"{base}.p", float(item["p"]), shown["p"],
+                    f"{base}.p", read_printed_p(item["p"])[0] if read_printed_p(item["p"])[1] == "=" else shown["p"],
+                    shown["p"],
                     f"Published Table 1 p-value for {item['key']} ({where})", "", rule, output,
                 )
             )
@@ -237,7 +244,7 @@ def printed_precision_check(
         got = [None, None] if interval is None else [_rounded(b, dec) for b in interval]
         if got != [_rounded(b, dec) for b in item["ci"]]:
             differing.append("CI")
-    if item.get("p") is not None:
+    if read_printed_p(item.get("p"))[1] == "=":  # a bound or "NS" has no digits to compare
         compared += 1
         pd_ = int(item.get("p_decimals", 3))
         if _rounded(p, pd_) != _rounded(item["p"], pd_):
@@ -256,7 +263,9 @@ def _summary_row(item: Mapping[str, Any], records_by_key: Mapping[str, Mapping[s
     if "value" in shown:
         pub_parts.append(shown["value"] + (f" (95% CI {shown['ci']})" if "ci" in shown else ""))
     if "p" in shown:
-        pub_parts.append(f"{cfg['p_label']}{cfg['eq']}{shown['p']}")
+        rel = read_printed_p(item["p"])[1]
+        pub_parts.append(f"{cfg['p_label']}{cfg['eq']}{shown['p']}" if rel == "=" else
+                         f"{cfg['p_label']} {shown['p']}" if rel in ("<", ">") else shown["p"])
     est = _record(records_by_key, item["reproduced_by"], f"reproduced_by of {item['key']}")
     rep = str(est["display"])
     interval = None

@@ -402,7 +402,7 @@ def models_md(
                         r, F.fmt_est_ci(_float(r[est]), _float(r[lo]), _float(r[hi]), dec, cfg, level=None)),
                     "p": _p_text(r["p_value"], cfg),
                     "n": F.fmt_int(r["n"], cfg) if "n" in frame.columns else "",
-                    "Note": _note({"not_estimable": r.get("not_estimable")}),
+                    "Note": _note({"not_estimable": r.get("not_estimable"), "note": r.get("note")}),
                 }
             )
             model = ""  # name the model on its first row only
@@ -423,6 +423,15 @@ def models_md(
 # --------------------------------------------------------------------------
 # sensitivity analyses
 # --------------------------------------------------------------------------
+
+
+def _is_headline(r: Mapping[str, Any]) -> bool:
+    """Whether a logistic sensitivity row is the one the models table reports (the Wald row unless the
+    fit was separated and Firth's took its place: column ``headline``)."""
+    flag = r.get("headline")
+    if _missing(flag):
+        return str(r["method"]) == "wald"
+    return str(flag).strip().lower() in ("true", "1")
 
 
 def sensitivity_md(
@@ -465,7 +474,7 @@ def sensitivity_md(
         for _, r in part.iterrows():
             rows.append({
                 "Model": name,
-                "Analysis": str(r["method_label"]) + (" (headline)" if str(r["method"]) == "wald" else ""),
+                "Analysis": str(r["method_label"]) + (" (headline)" if _is_headline(r) else ""),
                 f"Estimate ({level} CI)": _est_cell(r, F.fmt_est_ci(_float(r["odds_ratio"]), _float(r["or_ci_low"]),
                                                                    _float(r["or_ci_high"]), 2, cfg, level=None)),
                 "p": _p_text(r["p_value"], cfg),
