@@ -546,3 +546,17 @@ def test_sites_md_lists_the_configured_sites_in_order():
     assert header(md) == ["Code", "Trust", "Self-care initiative"]
     assert [r.split(" | ")[0] for r in body_rows(md)] == ["| ZZ", "| AA"]
     assert "A \\| B" in md and caption_line(md).endswith("{#tbl-sites}")
+
+
+def test_reproduction_md_site_not_in_the_hand_over_is_not_assessed():
+    published = {**PUBLISHED, "summary": [{**item, "site": "LO"} if "lo" in item["key"] else item
+                                          for item in PUBLISHED["summary"]]}
+    records = {k: v for k, v in RECORDS.items() if ".lo." not in k}  # no LO numbers at all
+    md = reproduction_md(published, records, None, FCFG, 0.05, caption="c", sites=["EA", "WE"])
+    cells = {c[0]: c for c in ([x.strip() for x in r.strip().strip("|").split(" | ")] for r in body_rows(md))}
+    emp = cells["Empowerment at LO"]
+    assert emp[1] == "3.9 (95% CI 0.8 to 7.0)" and emp[3:8] == ["n.a."] * 4 + ["not assessed"]
+    assert "site not in the hand-over" in emp[8]
+    assert cells["Quality of life and engagement"][7] == "not reproduced"  # a whole-study finding is still judged
+    with pytest.raises(KeyError, match="no number record .*lo"):  # with LO in the hand-over its records are required
+        reproduction_md(published, records, None, FCFG, 0.05, caption="c", sites=["LO", "WE"])
