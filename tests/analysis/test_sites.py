@@ -41,7 +41,8 @@ def per_site_records(sites, change=None, ae=None):
 
 
 def tables(sites, sparse=()):
-    return {s: pd.DataFrame({"service": ["ae"], "headline": ["exact" if s in sparse else "gee"]}) for s in sites}
+    return {s: pd.DataFrame({"service": ["ae"], "kind": ["events"], "headline": ["exact" if s in sparse else "gee"]})
+            for s in sites}
 
 
 def phrases(sites, **kw):
@@ -84,3 +85,13 @@ def test_a_missing_per_site_record_fails_naming_it():
     records = [r for r in per_site_records(["EA", "WE"]) if r["key"] != "service.we.ae.total_post"]
     with pytest.raises(KeyError, match="service.we.ae.total_post"):
         site_summary(records, tables(["EA", "WE"]), ["EA", "WE"], OUTCOMES, 0.05, FCFG)
+
+
+def test_durations_get_totals_but_no_rate_phrase():
+    recs = per_site_records(["EA", "WE"])
+    recs += [dict(r, key=r["key"].replace(".ae.", ".nights.")) for r in recs if ".ae." in r["key"]]
+    tabs = {s: pd.DataFrame({"service": ["ae", "nights"], "kind": ["events", "durations"],
+                             "headline": ["gee", "signed_rank"]}) for s in ("EA", "WE")}
+    keys = {r["key"] for r in site_summary(recs, tabs, ["EA", "WE"], OUTCOMES, 0.05, FCFG)}
+    assert "service.sites.nights.totals" in keys and "service.sites.ae.change" in keys
+    assert "service.sites.nights.change" not in keys and "service.sites.nights.sparse" not in keys

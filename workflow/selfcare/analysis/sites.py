@@ -12,7 +12,8 @@ service-use tables (for the sparse-events rule). Keys:
   the significance level ("empowerment and mental health confidence at LO,
   and mental health confidence at SO"), or "none of the changes";
 * ``service.sites.<service>.totals``: "from 68 to 44 at LO, from 3 to 2 at SO
-  and from 1 to 4 at NO";
+  and from 1 to 4 at NO" (every service; the next two for services counted
+  as events, not for durations);
 * ``service.sites.<service>.change``: "a reduction of 35% (CI 12 to 52) at
   LO, an increase of 10% (CI -58 to 189) at SO and not estimable (reason) at NO",
   each direction word the site's own ``.direction`` record;
@@ -93,10 +94,11 @@ def _service_phrases(recs: Records, by_key: Mapping[str, Mapping[str, Any]], sit
                   for s in sites]
         recs.add(f"service.sites.{service}.totals", " ".join(sites), join_words(totals),
                  f"Total {label} before baseline and before follow-up at every site")
-        if f"{base[sites[0]]}.direction" in by_key:
-            changes = [_service_change_at(by_key, base[s], s) for s in sites]
-            recs.add(f"service.sites.{service}.change", " ".join(sites), join_words(changes),
-                     f"Change in the rate of {label} at every site, worded by its direction")
+        if not all(_counts_events(tables[s], service) for s in sites):
+            continue  # durations (nights): no rate ratio, and their sparse rule is another test
+        changes = [_service_change_at(by_key, base[s], s) for s in sites]
+        recs.add(f"service.sites.{service}.change", " ".join(sites), join_words(changes),
+                 f"Change in the rate of {label} at every site, worded by its direction")
         sparse = [s for s in sites if _is_sparse(tables[s], service)]
         if sparse:
             clause = (f"the exact interval and p-value are reported, flagged, for {join_words(sparse)}, "
@@ -105,6 +107,14 @@ def _service_phrases(recs: Records, by_key: Mapping[str, Mapping[str, Any]], sit
             clause = f"it applied at no site: the {label} were numerous enough for the Poisson model at every site"
         recs.add(f"service.sites.{service}.sparse", " ".join(sparse) or "none", clause,
                  f"Sites where the sparse-events rule applied to {label}")
+
+
+def _counts_events(table: pd.DataFrame, service: str) -> bool:
+    """Whether a service is counted as events at a site (its ``kind``; default events)."""
+    if "kind" not in table.columns:
+        return True
+    rows = table[table["service"].astype(str) == service]
+    return bool(len(rows)) and str(rows["kind"].iloc[0]) == "events"
 
 
 def _is_sparse(table: pd.DataFrame, service: str) -> bool:
