@@ -148,3 +148,18 @@ def test_a_malformed_block_is_a_render_error(tmp_path, figures):  # noqa: F811
     with pytest.raises(RenderError, match="never closed"):
         render_manuscript(source, stage, VARIABLES, tmp_path / "m.html", tmp_path / "m.pdf", None,
                           metadata=document_metadata(["LO"], False))
+
+
+def test_quarto_reads_the_metadata_from_the_staged_project(tmp_path, monkeypatch, figures):  # noqa: F811
+    from test_render import _install_fake_quarto
+
+    _install_fake_quarto(tmp_path / "bin")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    source, stage = make_project(tmp_path, figures, QMD)
+    render_manuscript(source, stage, VARIABLES, tmp_path / "out/m.html", tmp_path / "out/m.pdf",
+                      str(tmp_path / "bin/quarto"), metadata=document_metadata(["EA", "WE"], False))
+    staged = yaml.safe_load((stage / "_quarto.yml").read_text())
+    assert staged["selfcare"] == {"sites": {"ea": True, "we": True}, "realised_published": False}
+    assert staged["format"] == yaml.safe_load((source / "_quarto.yml").read_text())["format"]  # the project kept
+    # the source is staged unchanged: Quarto itself applies the when-meta conditions
+    assert (stage / "index.qmd").read_text() == QMD

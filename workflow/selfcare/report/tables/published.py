@@ -425,7 +425,8 @@ def table1_check_md(check_df: pd.DataFrame, fcfg: Mapping[str, Any] | None, *, c
                 "Published": F.fmt_stat(stat, _float(r["published"]), _dof_tuple(r.get("published_df")), dec, cfg),
                 "Recomputed": F.fmt_num(_float(r["computed"]), dec + 1, cfg),
                 "From printed counts": "" if from_counts is None else F.fmt_num(from_counts, dec + 1, cfg),
-                "Same to printed decimals?": _yes_no(r.get("reproduced"), cfg),
+                "Same to printed decimals?": ("n.a." if verdict.startswith(NOT_ASSESSED)
+                                              else _yes_no(r.get("reproduced"), cfg)),
                 "Published p": F.fmt_p(_float(r.get("published_p")), cfg, bare=True)
                 if not _missing(r.get("published_p")) else "not printed",
                 "Recomputed p": F.fmt_p(_float(r.get("computed_p")), cfg, bare=True),
