@@ -184,3 +184,24 @@ def test_published_schema_accepts_a_printed_p_that_is_not_a_number():
         item = copy.deepcopy(published)
         item["summary"][0]["p"] = printed
         jsonschema.validate(item, schema)
+def test_finding_about_a_site_not_in_the_hand_over_is_not_assessed():
+    item = {**ITEM, "site": "LO"}
+    # no LO records at all: nothing is looked up, nothing fails
+    v = finding_verdict(item, {}, 0.05, sites=["EA", "WE"])
+    assert v["verdict"] == "not assessed" and v["reason"] == "site not in the hand-over"
+    assert (v["interval"], v["significance"], v["direction"]) == ("n.a.", "n.a.", "n.a.") and v["failed"] == []
+    # the same finding with its site present is judged as usual
+    assert finding_verdict(item, records(3.9, "0.8 7.0", 0.016), 0.05, sites=["LO", "WE"])["verdict"] == "reproduced"
+
+
+def test_counts_and_clause_leave_not_assessed_findings_out():
+    recs = records(3.9, "0.8 7.0", 0.016)
+    rows = verdicts({"summary": [{**ITEM, "site": "LO"}, {**ITEM, "key": "whole", "finding": "Whole-study finding"}]},
+                    recs, 0.05, sites=["EA", "WE"])
+    assert [r["verdict"] for r in rows] == ["not assessed", "reproduced"]
+    by = {r["key"]: r for r in verdict_records(rows, None)}
+    assert by["reproduction.n_findings"]["value"] == 1 and by["reproduction.n_not_assessed"]["value"] == 1
+    assert by["reproduction.n_reproduced"]["value"] == 1 and by["reproduction.n_not_reproduced"]["value"] == 0
+    assert by["reproduction.failed"]["display"] == ("none failed a criterion; not assessed (site not in the hand-over): "
+                                                     "empowerment change at LO")
+    assert by["reproduction.lo_empowerment.verdict"]["display"] == "not assessed (site not in the hand-over)"

@@ -546,3 +546,30 @@ def test_sites_md_lists_the_configured_sites_in_order():
     assert header(md) == ["Code", "Trust", "Self-care initiative"]
     assert [r.split(" | ")[0] for r in body_rows(md)] == ["| ZZ", "| AA"]
     assert "A \\| B" in md and caption_line(md).endswith("{#tbl-sites}")
+
+
+def test_reproduction_md_site_not_in_the_hand_over_is_not_assessed():
+    published = {**PUBLISHED, "summary": [{**item, "site": "LO"} if "lo" in item["key"] else item
+                                          for item in PUBLISHED["summary"]]}
+    records = {k: v for k, v in RECORDS.items() if ".lo." not in k}  # no LO numbers at all
+    md = reproduction_md(published, records, None, FCFG, 0.05, caption="c", sites=["EA", "WE"])
+    cells = {c[0]: c for c in ([x.strip() for x in r.strip().strip("|").split(" | ")] for r in body_rows(md))}
+    emp = cells["Empowerment at LO"]
+    assert emp[1] == "3.9 (95% CI 0.8 to 7.0)" and emp[3:8] == ["n.a."] * 4 + ["not assessed"]
+    assert "site not in the hand-over" in emp[8]
+    assert cells["Quality of life and engagement"][7] == "not reproduced"  # a whole-study finding is still judged
+    with pytest.raises(KeyError, match="no number record .*lo"):  # with LO in the hand-over its records are required
+        reproduction_md(published, records, None, FCFG, 0.05, caption="c", sites=["LO", "WE"])
+
+
+def test_table1_check_md_not_assessed_row_is_not_a_failure():
+    check = pd.DataFrame(
+        {"key": ["gender"], "statistic": ["chi2"], "published": [1.3], "computed": [float("nan")], "decimals": [1],
+         "reproduced": [False], "published_df": ["(2.0,)"], "computed_df": [None], "published_p": [0.529],
+         "computed_p": [float("nan")], "p_reproduced": [pd.NA], "counts_statistic": [1.28], "note": [""],
+         "verdict": ["not assessed (NO not in the hand-over; the published statistic compares LO, SO and NO)"]})
+    cells = [c.strip() for c in body_rows(table1_check_md(check, FCFG, caption="c"))[0].strip().strip("|").split(" | ")]
+    assert cells[4] == "n.a." and cells[8].startswith("not assessed (NO not in the hand-over")
+    rows = body_rows(reproduction_md(PUBLISHED, RECORDS, check, FCFG, 0.05, caption="c"))
+    t1 = [c.strip() for c in rows[-1].strip().strip("|").split(" | ")]
+    assert t1[3] == "n.a." and t1[7] == "not assessed"

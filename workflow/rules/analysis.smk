@@ -156,6 +156,29 @@ rule service_use_by_site:
         "../scripts/service_use_by_site.py"
 
 
+rule site_summary:
+    input:
+        code=package_code("../scripts/site_summary.py"),
+        changes=expand("results/numbers/change_{site}.json", site=SITES),
+        services=expand("results/numbers/service_use_{site}.json", site=SITES),
+        tables=expand("results/analysis/service_use_{site}.csv", site=SITES),
+    output:
+        numbers="results/numbers/site_summary.json",
+    log:
+        "results/logs/site_summary.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1024,
+    params:
+        analysis=analysis_params("outcomes", "alpha"),
+        formatting=config["formatting"],
+        sites=SITES,
+    script:
+        "../scripts/site_summary.py"
+
+
 rule ancova:
     input:
         code=package_code("../scripts/ancova.py"),

@@ -6,6 +6,7 @@ NUMBER_FRAGMENTS = [
     "results/numbers/table1.json",
     "results/numbers/flow.json",
     "results/numbers/change_summary.json",
+    "results/numbers/site_summary.json",
     "results/numbers/ancova.json",
     "results/numbers/satisfaction.json",
     "results/numbers/engagement.json",
@@ -102,6 +103,7 @@ rule collect_numbers:
     params:
         formatting=config["formatting"],
         rule_scripts=lambda w: rule_scripts(),
+        sites=SITES,
     script:
         "../scripts/collect_numbers.py"
 
@@ -191,6 +193,7 @@ rule render_manuscript:
     params:
         title=document_title(),
         source_date_epoch=source_date_epoch(),
+        sites=SITES,
     script:
         "../scripts/render_manuscript.py"
 

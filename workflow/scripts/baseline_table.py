@@ -6,9 +6,9 @@ from selfcare.core.runner import attach_provenance, run
 
 
 def main(smk):
-    published = io.read_yaml(smk.input.published)["table1"]
-    res = baseline_characteristics(io.read_table(smk.input.dataset), smk.params.analysis, published, smk.params.formatting,
-                                   smk.params.sites)
+    published = io.read_yaml(smk.input.published)
+    res = baseline_characteristics(io.read_table(smk.input.dataset), smk.params.analysis, published["table1"],
+                                   smk.params.formatting, smk.params.sites, published.get("sites"))
     io.write_csv(smk.output.table, res["table"])
     io.write_csv(smk.output.tests, res["tests"])
     io.write_csv(smk.output.check, res["check"])

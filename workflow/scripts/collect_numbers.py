@@ -19,7 +19,8 @@ def main(smk):
     fragments.append((smk.input.published, attach_provenance(published, smk.rule, smk.input.published, [smk.input.published])))
     by_key = {r["key"]: r for r in registry.merge_fragments(fragments)}
     alpha = float(by_key["config.alpha"]["value"])
-    verdicts = reproduction.verdict_records(reproduction.verdicts(io.read_yaml(smk.input.published), by_key, alpha),
+    rows = reproduction.verdicts(io.read_yaml(smk.input.published), by_key, alpha, smk.params.sites)
+    verdicts = reproduction.verdict_records(rows,
                                             smk.params.formatting, smk.rule, smk.input.published)
     fragments.append((smk.input.published, attach_provenance(verdicts, smk.rule, smk.input.published, [smk.input.published])))
     scripts = dict(smk.params.rule_scripts)

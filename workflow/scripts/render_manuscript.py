@@ -6,6 +6,8 @@ from pathlib import Path
 from selfcare.core import io
 from selfcare.core.runner import LOG, run
 from selfcare.report import htmlpage, provenance, render
+from selfcare.report.conditions import document_metadata
+from selfcare.report.registry import flatten_variables
 
 
 def main(smk):
@@ -20,12 +22,15 @@ def main(smk):
     synthetic = bool(io.read_json(smk.input.validation).get("synthetic"))
     figures = io.read_json(smk.input.figures_manifest)
     quarto = render.find_quarto()
+    variables = io.read_yaml(smk.input.variables)
+    realised = flatten_variables(variables).get("assumption.sim.realise_published") == "yes"
     info = render.render_manuscript(
-        str(Path(smk.input.project).parent), stage, io.read_yaml(smk.input.variables), smk.output.html, smk.output.pdf,
+        str(Path(smk.input.project).parent), stage, variables, smk.output.html, smk.output.pdf,
         quarto, link=provenance.link_factory(manifest), pdf_link=provenance.link_factory(manifest, "typst"),
         synthetic=synthetic, after_body=htmlpage.card_data_html(manifest),
         postprocess=lambda html: htmlpage.annotate_figures(html, figures),
         source_date_epoch=smk.params.source_date_epoch,
+        metadata=document_metadata(smk.params.sites, realised),
     )
     LOG.info("rendered with %s", info["renderer"])
     io.write_json(smk.output.info, info)

@@ -6,14 +6,17 @@ from pathlib import Path
 from selfcare.core import io
 from selfcare.core.runner import LOG, run
 from selfcare.report import provenance, render
+from selfcare.report.conditions import apply_conditions
 from selfcare.report.markdown import expand_includes
 from selfcare.report.trace import run_trace_check
 
 
 def main(smk):
     stage = Path(smk.input.html).parent / "stage"
-    source = io.read_text(smk.input.qmd)
-    text = expand_includes(source, lambda rel: io.read_text(stage / rel))
+    # the document as rendered: the conditional blocks that the staged metadata hides are dropped
+    meta = io.read_yaml(stage / "_quarto.yml")
+    source = apply_conditions(io.read_text(smk.input.qmd), meta, smk.input.qmd)
+    text = apply_conditions(expand_includes(source, lambda rel: io.read_text(stage / rel)), meta, smk.input.qmd)
     by_key = {m["key"]: m for m in io.read_json(smk.input.manifest)}
     by_key.update(provenance.build_records(io.read_json(smk.input.info), smk.input.info))
     table = run_trace_check(

@@ -40,15 +40,21 @@ def baseline_characteristics(
     published: Sequence[Mapping[str, Any]],
     fcfg: Mapping[str, Any],
     sites: Sequence[str] | None = None,
+    published_sites: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Table 1 by site with its tests, checked against the published statistics.
 
     ``sites`` (the configured sites) gives the column order; default the
-    order of first appearance in ``ds``.
+    order of first appearance in ``ds``. ``published_sites`` are the sites
+    the published statistics compare (``config/published.yaml`` ``sites``):
+    when the hand-over lacks one of them, no published statistic is compared
+    with the data; each row says "not assessed" and why (the check of the
+    published statistic against its own published counts still runs).
     """
     order = _configured_sites(ds["site"], sites)
     display, tests = baseline_table(ds, "site", cfg["baseline_table"], order=order)
-    check = check_published(tests, published)
+    check = _not_assessed(check_published(tests, published), [s for s in published_sites or [] if s not in order],
+                          published_sites or [])
     recs = Records(fcfg)
     for _, t in tests.iterrows():
         key = f"table1.{t['variable']}"
@@ -57,17 +63,49 @@ def baseline_characteristics(
     verdict = check["verdict"].astype(str)
     exact = verdict == "reproduced"
     stat_only = verdict.str.startswith("reproduced") & ~exact
+    skipped = verdict.str.startswith(NOT_ASSESSED)
     check_recs = Records(fcfg)
-    check_recs.count("table1.check.n_published", len(check), "Published Table 1 statistics checked")
+    check_recs.count("table1.check.n_published", int((~skipped).sum()), "Published Table 1 statistics checked")
+    check_recs.count("table1.check.n_not_assessed", int(skipped.sum()),
+                     "Published Table 1 statistics not assessed (a published site is not in the hand-over)")
     check_recs.count("table1.check.n_reproduced", int(exact.sum()), "Published statistic and p-value both reproduced")
     check_recs.count("table1.check.n_statistic_only", int(stat_only.sum()),
                      "Published statistic reproduced but its p-value differs (e.g. in the last digit)")
-    check_recs.count("table1.check.n_flagged", int((~(exact | stat_only)).sum()),
+    check_recs.count("table1.check.n_flagged", int((~(exact | stat_only | skipped)).sum()),
                      "Published Table 1 statistics not reproduced or inconsistent with their own counts")
     _table1_words(check_recs, tests, check, published, float(cfg["alpha"]))
     table = fmt.format_baseline_table(display, tests, fcfg, range_decimals=0)
     return {"display": display, "tests": tests, "check": check, "table": table, "records": recs.items,
             "check_records": check_recs.items}
+
+
+#: Verdict of a published Table 1 statistic that the hand-over cannot check.
+NOT_ASSESSED = "not assessed"
+
+
+def _not_assessed(check: pd.DataFrame, absent: Sequence[str], published_sites: Sequence[str]) -> pd.DataFrame:
+    """The check with every data comparison withdrawn when a published site is absent.
+
+    The published statistic compares all ``published_sites``; with one of
+    them missing from the hand-over the recomputed statistic answers another
+    question, so it is not compared: the verdict says "not assessed" and
+    names the absent sites. The published-counts check is kept.
+    """
+    if not absent:
+        return check
+    out = check.copy()
+    why = (f"{NOT_ASSESSED} ({join_words(list(absent))} not in the hand-over; the published statistic compares "
+           f"{join_words(list(published_sites))})")
+    for col in ("computed", "computed_p"):
+        out[col] = float("nan")
+    for col in ("df_match", "p_reproduced"):
+        out[col] = pd.array([pd.NA] * len(out), dtype="boolean")
+    out["computed_df"] = None
+    out["reproduced"] = False
+    consistent = out["counts_consistent"].astype("boolean")
+    out["verdict"] = [why + ("; published value inconsistent with its own counts" if c is False else "")
+                      for c in consistent.astype(object).where(consistent.notna(), None)]
+    return out
 
 
 #: Baseline characteristics in words (for sentences built from the registry).
@@ -116,12 +154,20 @@ def _table1_words(recs: Records, tests: pd.DataFrame, check: pd.DataFrame,
     parts = [f"the published table also found differences in {join_words(_words_of(missing))}"] if missing else []
     parts += [f"the published table found none in {join_words(_words_of(extra))}"] if extra else []
     vs = "; ".join(parts) or "as in the published table"
+    verdicts = check["verdict"].astype(str)
+    if len(check) and verdicts.str.startswith(NOT_ASSESSED).all():
+        vs = "not compared with the published table, whose sites are not all in the hand-over"
     recs.add("table1.differing_vs_published", vs, vs, "Differing characteristics compared with the published table")
-    odd = check[check["verdict"].astype(str) != "reproduced"]
+    skipped = check[verdicts.str.startswith(NOT_ASSESSED)]
+    odd = check[(verdicts != "reproduced") & ~verdicts.str.startswith(NOT_ASSESSED)]
     groups: dict[str, list[str]] = {}
     for _, r in odd.iterrows():
         groups.setdefault(_EXCEPTION_WORDS.get(str(r["verdict"]), "the statistic does not reproduce"), []).append(str(r["key"]))
-    if groups:
+    if len(skipped):  # a published site is absent: say so once, for every statistic
+        why = str(skipped["verdict"].iloc[0]).split(";")[0]
+        clause = (f"none is assessed: {why[len(NOT_ASSESSED):].strip(' ()')}" if len(skipped) == len(check)
+                  else f"{join_words(_words_of(list(skipped['key'].astype(str))))} are {why}")
+    elif groups:
         names = join_words(_words_of(list(odd["key"].astype(str))))
         lead = "the exception is" if len(odd) == 1 else "the exceptions are"
         detail = "; ".join(f"for {join_words(_words_of(keys))} {why}" for why, keys in groups.items())

@@ -360,6 +360,9 @@ def _derived_config(config: Mapping[str, Any], fcfg: Mapping[str, Any] | None) -
     n_sites, n_outcomes = len(config["sites"]), len(config["analysis"]["outcomes"])
     records.append(make_record("config.n_sites", n_sites, fmt.fmt_int(n_sites, fcfg), "Study sites", "sites"))
     records.append(make_record("config.n_sites_word", n_sites, fmt.count_word(n_sites), "Study sites (in words)", "sites"))
+    trusts = f"{fmt.count_word(n_sites)} {'Trust' if n_sites == 1 else 'Trusts'}"
+    records.append(make_record("config.n_sites_trusts", n_sites, trusts,
+                               "Study sites as Trusts (number word and noun agreeing)", "sites"))
     records.append(make_record("config.n_outcomes", n_outcomes, fmt.fmt_int(n_outcomes, fcfg),
                                "Outcomes compared from baseline to follow-up", "outcomes"))
     for row in config["analysis"]["baseline_table"]:
@@ -399,6 +402,42 @@ def model_records(analysis: Mapping[str, Any]) -> list[dict[str, Any]]:
     return records
 
 
+def _site_phrases(simulation: Mapping[str, Any], fcfg: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The simulator's per-site settings as one phrase each, over every simulated site.
+
+    ``assumption.sim.screening.sites`` ("6 people not eligible and 11
+    declining at LO, 4 and 9 at SO and 5 and 14 at NO") and
+    ``assumption.sim.engagement.sessions.sites`` ("every 7 days at LO, ...,
+    each attended with probability 60% at LO, ..."), so that the Methods
+    name the sites of the hand-over whatever they are."""
+    screening = simulation.get("screening") or {}
+    parts = [(f"{display('int', v['ineligible'], fcfg)} people not eligible and "
+              f"{display('int', v['declined'], fcfg)} declining at {site}") if i == 0 else
+             f"{display('int', v['ineligible'], fcfg)} and {display('int', v['declined'], fcfg)} at {site}"
+             for i, (site, v) in enumerate(screening.items())]
+    sessions = (simulation.get("engagement") or {}).get("sessions") or {}
+    every = [f"{display('int', v['every_days'], fcfg)}{' days' if i == 0 else ''} at {site}"
+             for i, (site, v) in enumerate(sessions.items())]
+    prob = [f"{display('pct', v['attend_prob'], fcfg)} at {site}" for site, v in sessions.items()]
+    return [
+        make_record("assumption.sim.screening.sites", " ".join(map(str, screening)), join_words(parts),
+                    "Simulator: referrals screened out (not eligible, declining) at every site", "people"),
+        make_record("assumption.sim.engagement.sessions.sites", " ".join(map(str, sessions)),
+                    f"every {join_words(every)}, each session attended with probability {join_words(prob)}",
+                    "Simulator: days between scheduled sessions and chance of attending one, at every site"),
+    ]
+
+
+def _realised_record(simulation: Mapping[str, Any]) -> dict[str, Any]:
+    """``assumption.sim.realise_published``: ``yes`` when the simulator made the
+    hand-over realise the published numbers (its ``constraints.realise_published``),
+    else ``no``; the manuscript's sentences about that construction depend on it."""
+    constraints = simulation.get("constraints") if isinstance(simulation.get("constraints"), Mapping) else {}
+    flag = "yes" if constraints.get("realise_published") is True else "no"
+    return make_record("assumption.sim.realise_published", flag, flag,
+                       "Simulator: the hand-over was made to realise the published numbers (yes/no)")
+
+
 def config_records(
     config: Mapping[str, Any], measures: Mapping[str, Any], simulation: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
@@ -432,6 +471,8 @@ def config_records(
         *_derived_measures(measures, fcfg),
         *_derived_config(config, fcfg),
         *model_records(config["analysis"]),
+        _realised_record(simulation),
+        *_site_phrases(simulation, fcfg),
     ]
     seen: set[str] = set()
     for r in records:

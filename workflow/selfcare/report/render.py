@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from selfcare.core import io
+from selfcare.report.conditions import ConditionError, apply_conditions, quarto_metadata_text
 from selfcare.report.htmlpage import wrap_tables
 from selfcare.report.markdown import check_var_keys, find_shortcodes, substitute_vars
 from selfcare.report.pandocmarkup import (  # noqa: F401 (re-exported)
@@ -264,6 +265,27 @@ def _fallback_markdown(
     return re.sub(r"\{\{<\s*pagebreak\s*>\}\}", lambda _m: _PAGEBREAK[fmt], text)
 
 
+def _visible(text: str, meta: Mapping[str, Any], entry: str) -> str:
+    """The text with the conditional blocks that ``meta`` hides dropped
+    (:func:`selfcare.report.conditions.apply_conditions`)."""
+    try:
+        return apply_conditions(text, meta, entry)
+    except ConditionError as exc:
+        raise RenderError(str(exc)) from None
+
+
+def _stage_metadata(stage: Path, metadata: Mapping[str, Any] | None) -> None:
+    """Append the workflow's document metadata to the staged ``_quarto.yml``,
+    where Quarto (and the fallback, through :func:`read_project_config`) reads it."""
+    if not metadata:
+        return
+    path = stage / "_quarto.yml"
+    try:
+        io.write_text(path, quarto_metadata_text(metadata, io.read_text(path)))
+    except ConditionError as exc:
+        raise RenderError(str(exc)) from None
+
+
 def _metadata_for(config: Mapping[str, Any], fmt: str) -> tuple[dict[str, Any], list[str]]:
     """Pandoc metadata and extra options from ``_quarto.yml`` for one format."""
     meta = {k: v for k, v in config.items() if k not in QUARTO_ONLY_KEYS}
@@ -375,7 +397,7 @@ def _render_fallback(
     ``outputs`` are the HTML and PDF destinations, ``links`` the link
     functions of the HTML and of the PDF (Typst), ``postprocess`` a last
     edit of the HTML text."""
-    qmd_text = expand_stage_includes(stage, io.read_text(stage / entry), entry)
+    qmd_text = _visible(expand_stage_includes(stage, io.read_text(stage / entry), entry), config, entry)
     warnings: list[str] = []
 
     meta, options = _metadata_for(config, "html")
@@ -419,6 +441,7 @@ def render_manuscript(
     after_body: str = "",
     postprocess: Callable[[str], str] | None = None,
     source_date_epoch: int | None = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Render the manuscript project to a self-contained HTML file and a PDF.
 
@@ -462,6 +485,13 @@ def render_manuscript(
         Creation date of the PDF, in seconds since 1970 (UTC); also passed
         to the tools as ``SOURCE_DATE_EPOCH``. Default
         :data:`DEFAULT_SOURCE_DATE_EPOCH`.
+    metadata : mapping, optional
+        Document metadata written by the workflow (e.g.
+        :func:`selfcare.report.conditions.document_metadata`), appended to
+        the staged ``_quarto.yml``; the conditional blocks
+        (``.content-visible when-meta=...``) read it, in Quarto and in the
+        fallback alike. A block not shown is dropped unresolved, its keys
+        unchecked.
 
     Returns
     -------
@@ -484,6 +514,7 @@ def render_manuscript(
         copied = stage_source(source_dir, stage)
         if entry not in copied:
             raise RenderError(f"manuscript source {source_dir} has no {entry}")
+        _stage_metadata(stage, metadata)
         config = read_project_config(stage)
         qmd_text = io.read_text(stage / entry)
         _check_dates(config, _front_matter_dict(qmd_text, entry), entry)
@@ -500,9 +531,10 @@ def render_manuscript(
         known = set(flatten_variables(nested))
         for rel in copied:
             if rel.endswith(".qmd"):
-                check_var_keys(io.read_text(stage / rel), known, rel)
+                check_var_keys(_visible(io.read_text(stage / rel), config, rel), known, rel)
         # keys quoted inside included files (generated tables, figure snippets)
-        check_var_keys(expand_stage_includes(stage, qmd_text, entry), known, f"{entry} (includes expanded)")
+        check_var_keys(_visible(expand_stage_includes(stage, qmd_text, entry), config, entry), known,
+                       f"{entry} (includes expanded)")
         io.write_yaml(stage / "_variables.yml", nested)
 
         if quarto:

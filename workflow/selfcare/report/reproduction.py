@@ -25,7 +25,10 @@ the reproduced number records:
 The overall verdict is ``reproduced`` when every criterion that applies
 holds (and none cannot be judged), ``not reproduced`` when the direction
 differs, no criterion that can be judged holds, none can be judged, or the
-reproduced value is not estimable, and ``partly`` otherwise.
+reproduced value is not estimable, and ``partly`` otherwise. A finding
+about one site of the published study (its ``site`` field) whose site is
+not in the hand-over is ``not assessed (site not in the hand-over)``: it is
+neither reproduced nor failed, and the counts leave it out.
 :func:`verdict_records` turns the verdicts into registry records, so that
 the manuscript can say in words, from the registry, how many findings
 reproduced and name those that did not.
@@ -45,6 +48,8 @@ __all__ = [
     "CRITERIA",
     "CANNOT",
     "read_printed_p",
+    "NOT_ASSESSED",
+    "absent_site",
     "finding_verdict",
     "verdicts",
     "verdict_records",
@@ -52,6 +57,10 @@ __all__ = [
 
 #: The criteria, in the order of the reproduction table's columns.
 CRITERIA = ("interval", "significance", "direction")
+
+#: Verdict of a finding whose site is not in the hand-over.
+NOT_ASSESSED = "not assessed"
+_ABSENT = "site not in the hand-over"
 
 _CRITERION_WORDS = {"interval": "published estimate outside the reproduced interval",
                     "significance": "significance differs", "direction": "direction differs"}
@@ -149,8 +158,16 @@ def _published_sign(item: Mapping[str, Any]) -> int | None:
     return {"positive": 1, "negative": -1}.get(str(item.get("direction", "")))
 
 
+def absent_site(item: Mapping[str, Any], sites: Sequence[str] | None) -> str | None:
+    """The finding's site when the hand-over (``sites``) lacks it, else None."""
+    site = item.get("site")
+    if site is None or sites is None:
+        return None
+    return None if str(site) in {str(s) for s in sites} else str(site)
+
+
 def finding_verdict(item: Mapping[str, Any], records_by_key: Mapping[str, Mapping[str, Any]],
-                    alpha: float) -> dict[str, Any]:
+                    alpha: float, sites: Sequence[str] | None = None) -> dict[str, Any]:
     """The three criteria and the overall verdict of one published finding.
 
     Parameters
@@ -162,14 +179,18 @@ def finding_verdict(item: Mapping[str, Any], records_by_key: Mapping[str, Mappin
         ``ci_key`` and ``p_key`` is used).
     alpha : float
         The configured significance level.
+    sites : sequence of str, optional
+        The hand-over's sites; a finding whose ``site`` is not among them is
+        not assessed (default: every site present).
 
     Returns
     -------
     dict
         ``key``, ``finding``, ``interval``, ``significance``, ``direction``
-        (each ``yes``, ``no``, ``n.a.`` or ``cannot be judged``), ``verdict`` (``reproduced``,
-        ``partly`` or ``not reproduced``), ``failed`` (the criteria that do
-        not hold, in words) and ``estimable``.
+        (each ``yes``, ``no``, ``n.a.`` or ``cannot be judged``), ``verdict``
+        (``reproduced``, ``partly``, ``not reproduced`` or ``not assessed``),
+        ``failed`` (the criteria that do not hold, in words), ``estimable``
+        and ``reason`` (why a finding was not assessed, else empty).
 
     Raises
     ------
@@ -184,11 +205,14 @@ def finding_verdict(item: Mapping[str, Any], records_by_key: Mapping[str, Mappin
             raise KeyError(f"reproduction verdict: no number record {key!r} ({field} of {item['key']})")
         return records_by_key[key].get("value")
 
+    if absent_site(item, sites) is not None:
+        return {"key": item["key"], "finding": str(item.get("finding", item["key"])), "estimable": False,
+                **{c: "n.a." for c in CRITERIA}, "verdict": NOT_ASSESSED, "failed": [], "reason": _ABSENT}
     est = _number(value_of("reproduced_by"))
     interval = _interval(value_of("ci_key"))
     p = _number(value_of("p_key"))
     out: dict[str, Any] = {"key": item["key"], "finding": str(item.get("finding", item["key"])),
-                           "estimable": est is not None}
+                           "estimable": est is not None, "reason": ""}
     if est is None:
         out.update({c: "no" for c in CRITERIA})
         out.update(verdict="not reproduced", failed=["reproduced value not estimable"])
@@ -218,9 +242,9 @@ def finding_verdict(item: Mapping[str, Any], records_by_key: Mapping[str, Mappin
 
 
 def verdicts(published: Mapping[str, Any], records_by_key: Mapping[str, Mapping[str, Any]],
-             alpha: float) -> list[dict[str, Any]]:
+             alpha: float, sites: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """:func:`finding_verdict` of every summary finding, in file order."""
-    return [finding_verdict(item, records_by_key, alpha) for item in published.get("summary", []) or []]
+    return [finding_verdict(item, records_by_key, alpha, sites) for item in published.get("summary", []) or []]
 
 
 def _join(names: Sequence[str]) -> str:
@@ -235,30 +259,37 @@ def _lower_first(text: str) -> str:
 
 def _failed_clause(rows: Sequence[Mapping[str, Any]]) -> str:
     """Words naming every finding that did not reproduce on every criterion."""
-    bad = [r for r in rows if r["verdict"] != "reproduced"]
+    bad = [r for r in rows if r["verdict"] not in ("reproduced", NOT_ASSESSED)]
+    skipped = [_lower_first(r["finding"]) for r in rows if r["verdict"] == NOT_ASSESSED]
+    tail = (f"; not assessed ({_ABSENT}): {_join(skipped)}" if skipped else "")
     if not bad:
-        return "none failed a criterion"
+        return "none failed a criterion" + tail
     named = [f"{_lower_first(r['finding'])} ({'partly reproduced' if r['verdict'] == 'partly' else 'not reproduced'}: "
              f"{', '.join(r['failed'])})" for r in bad]
     lead = "the one that did not is" if len(bad) == 1 else "those that did not are"
-    return f"{lead} {_join(named)}"
+    return f"{lead} {_join(named)}{tail}"
 
 
 def verdict_records(rows: Sequence[Mapping[str, Any]], fcfg: Mapping[str, Any] | None,
                     rule: str = "collect_numbers", output: str = "config/published.yaml") -> list[dict[str, Any]]:
     """Registry records of the verdicts.
 
-    Keys: ``reproduction.n_findings``, ``.n_reproduced``, ``.n_partly``,
-    ``.n_not_reproduced`` (counts), ``.verb`` (``was``/``were``, agreeing with
+    Keys: ``reproduction.n_findings`` (findings judged), ``.n_not_assessed``
+    (findings whose site is not in the hand-over), ``.n_reproduced``,
+    ``.n_partly``, ``.n_not_reproduced`` (counts), ``.verb`` (``was``/``were``, agreeing with
     ``.n_reproduced``), ``.failed`` (a clause naming every finding that did not
     reproduce on every criterion and why, or saying that none failed) and
     ``reproduction.<finding>.verdict``.
     """
     cfg = F.format_config(fcfg)
-    n = {v: sum(r["verdict"] == v for r in rows) for v in ("reproduced", "partly", "not reproduced")}
+    n = {v: sum(r["verdict"] == v for r in rows) for v in ("reproduced", "partly", "not reproduced", NOT_ASSESSED)}
+    judged = len(rows) - n[NOT_ASSESSED]
     out = [
-        make_record("reproduction.n_findings", len(rows), F.fmt_int(len(rows), cfg),
-                    "Published executive-summary findings judged", "findings", rule, output),
+        make_record("reproduction.n_findings", judged, F.fmt_int(judged, cfg),
+                    "Published executive-summary findings judged (their site in the hand-over)", "findings",
+                    rule, output),
+        make_record("reproduction.n_not_assessed", n[NOT_ASSESSED], F.fmt_int(n[NOT_ASSESSED], cfg),
+                    "Published findings not assessed: their site is not in the hand-over", "findings", rule, output),
         make_record("reproduction.n_reproduced", n["reproduced"], F.fmt_int(n["reproduced"], cfg),
                     "Findings reproduced on every criterion (interval, significance, direction)", "findings",
                     rule, output),
@@ -273,6 +304,7 @@ def verdict_records(rows: Sequence[Mapping[str, Any]], fcfg: Mapping[str, Any] |
     out.append(make_record("reproduction.failed", clause, clause,
                            "The findings that did not reproduce on every criterion, and why", "", rule, output))
     for r in rows:
-        out.append(make_record(f"reproduction.{r['key']}.verdict", r["verdict"], r["verdict"],
+        shown = f"{r['verdict']} ({r['reason']})" if r.get("reason") else r["verdict"]
+        out.append(make_record(f"reproduction.{r['key']}.verdict", r["verdict"], shown,
                                f"Reproduction verdict: {r['finding']}", "", rule, output))
     return out

@@ -7,13 +7,13 @@ from __future__ import annotations
 import math
 
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
 from selfcare.report import formatting as F
 from selfcare.report.registry import make_record
-from selfcare.report.reproduction import finding_verdict, read_printed_p
+from selfcare.report.reproduction import NOT_ASSESSED, absent_site, finding_verdict, read_printed_p
 from selfcare.report.tables.markdown import (
     _FLOAT,
     TABLE1_VARIABLE_LABELS,
@@ -255,7 +255,7 @@ def printed_precision_check(
 
 
 def _summary_row(item: Mapping[str, Any], records_by_key: Mapping[str, Mapping[str, Any]],
-                 cfg: Mapping[str, Any], alpha: float) -> dict[str, str]:
+                 cfg: Mapping[str, Any], alpha: float, sites: Sequence[str] | None = None) -> dict[str, str]:
     """One row of the reproduction table for an executive-summary item."""
     shown = published_displays(item, cfg)
     level = str(records_by_key.get("config.confidence_pct", {}).get("display", "95%"))
@@ -266,6 +266,14 @@ def _summary_row(item: Mapping[str, Any], records_by_key: Mapping[str, Mapping[s
         rel = read_printed_p(item["p"])[1]
         pub_parts.append(f"{cfg['p_label']}{cfg['eq']}{shown['p']}" if rel == "=" else
                          f"{cfg['p_label']} {shown['p']}" if rel in ("<", ">") else shown["p"])
+    absent = absent_site(item, sites)
+    if absent is not None:
+        return {"Finding": str(item.get("finding", item["key"])),
+                "Published": "; ".join(pub_parts) if pub_parts else cfg["missing"],
+                "Reproduced (synthetic data)": cfg["missing"], "Same at printed precision?": "n.a.",
+                "Published value inside reproduced CI?": "n.a.", "Significance agrees?": "n.a.",
+                "Direction agrees?": "n.a.", "Verdict": NOT_ASSESSED,
+                "Note": f"site not in the hand-over ({absent} is not among its sites)"}
     est = _record(records_by_key, item["reproduced_by"], f"reproduced_by of {item['key']}")
     rep = str(est["display"])
     interval = None
@@ -322,13 +330,14 @@ def _table1_rows(published: Mapping[str, Any], table1_check_df: pd.DataFrame, cf
             rep += f", {F.fmt_p(float(r['computed_p']), cfg)}"
         note = "" if _missing(r.get("verdict")) else str(r["verdict"])
         overall = ("reproduced" if note == "reproduced" else "partly" if note.startswith("reproduced")
-                   else "not reproduced")
+                   else NOT_ASSESSED if note.startswith(NOT_ASSESSED) else "not reproduced")
         rows.append(
             {
                 "Finding": f"Baseline table: {_lower_first(TABLE1_VARIABLE_LABELS.get(key, _humanise(key)))}",
                 "Published": pub,
                 "Reproduced (synthetic data)": rep,
-                "Same at printed precision?": "yes" if str(r.get("verdict")) == "reproduced" else "no",
+                "Same at printed precision?": ("yes" if str(r.get("verdict")) == "reproduced" else
+                                               "n.a." if overall == NOT_ASSESSED else "no"),
                 "Published value inside reproduced CI?": "n.a.",
                 "Significance agrees?": "n.a.",
                 "Direction agrees?": "n.a.",
@@ -347,6 +356,7 @@ def reproduction_md(
     alpha: float = 0.05,
     *,
     caption: str,
+    sites: Sequence[str] | None = None,
 ) -> str:
     """Each published number beside its reproduction on the synthetic data.
 
@@ -367,6 +377,9 @@ def reproduction_md(
         The configured significance level (the significance criterion).
     caption : str
         The table's caption, from ``manuscript/tables.yaml``.
+    sites : sequence of str, optional
+        The hand-over's sites: a finding about a site not among them is
+        "not assessed" (its records are not needed). Default: all present.
 
     Returns
     -------
@@ -384,7 +397,7 @@ def reproduction_md(
         If a record named by ``config/published.yaml`` is missing.
     """
     cfg = _cfg(fcfg)
-    rows = [_summary_row(item, records_by_key, cfg, alpha) for item in published.get("summary", []) or []]
+    rows = [_summary_row(item, records_by_key, cfg, alpha, sites) for item in published.get("summary", []) or []]
     if table1_check_df is not None and len(table1_check_df):
         rows += _table1_rows(published, table1_check_df, cfg)
     columns = ["Finding", "Published", "Reproduced (synthetic data)", "Same at printed precision?",
@@ -421,7 +434,8 @@ def table1_check_md(check_df: pd.DataFrame, fcfg: Mapping[str, Any] | None, *, c
                 "Published": F.fmt_stat(stat, _float(r["published"]), _dof_tuple(r.get("published_df")), dec, cfg),
                 "Recomputed": F.fmt_num(_float(r["computed"]), dec + 1, cfg),
                 "From printed counts": "" if from_counts is None else F.fmt_num(from_counts, dec + 1, cfg),
-                "Same to printed decimals?": _yes_no(r.get("reproduced"), cfg),
+                "Same to printed decimals?": ("n.a." if verdict.startswith(NOT_ASSESSED)
+                                              else _yes_no(r.get("reproduced"), cfg)),
                 "Published p": F.fmt_p(_float(r.get("published_p")), cfg, bare=True)
                 if not _missing(r.get("published_p")) else "not printed",
                 "Recomputed p": F.fmt_p(_float(r.get("computed_p")), cfg, bare=True),
