@@ -357,6 +357,9 @@ def _derived_config(config: Mapping[str, Any], fcfg: Mapping[str, Any] | None) -
     level = (1 - float(config["analysis"]["alpha"])) * 100
     records.append(make_record("config.confidence_pct", level, fmt.confidence_pct(config["analysis"]["alpha"], fcfg),
                                "Confidence level of every interval (1 - alpha)", "%"))
+    width_digits = int(fmt.format_config(fcfg)["ci_width_digits"])
+    records.append(make_record("config.formatting.ci_width_digits_word", width_digits, fmt.count_word(width_digits),
+                               "Significant digits shown of an interval's width (precision rule; in words)", "digits"))
     n_sites, n_outcomes = len(config["sites"]), len(config["analysis"]["outcomes"])
     records.append(make_record("config.n_sites", n_sites, fmt.fmt_int(n_sites, fcfg), "Study sites", "sites"))
     records.append(make_record("config.n_sites_word", n_sites, fmt.count_word(n_sites), "Study sites (in words)", "sites"))
