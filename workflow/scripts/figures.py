@@ -1,8 +1,10 @@
 """Rule figures: every figure of the report as PNG, with alt text and a snippet."""
 
+from pathlib import Path
+
 from selfcare.core import io
 from selfcare.core.runner import LOG, run
-from selfcare.report.sources import artefact_record
+from selfcare.report.sources import artefact_record, portable_paths
 from selfcare.report import formatting
 from selfcare.report.figures.build import (
     all_figures,
@@ -34,7 +36,8 @@ def main(smk):
         io.write_text(snippet, figure_snippet(name, caption_of(captions[name]), alt))
         own = artefact_record(name, "figure", smk.rule, smk.params.script, dict(smk.input.items()), inputs)
         used = {f["path"]: f["sha256"] for f in own["inputs"] + own["code"]}  # this figure's files only
-        manifest.append(figure_record(name, png, io.sha256_file(png), alt, smk.rule, smk.params.script, used))
+        record = figure_record(name, png, io.sha256_file(png), alt, smk.rule, smk.params.script, used)
+        manifest.append(portable_paths(record, str(Path(smk.scriptdir).parents[1])))  # no machine paths
     LOG.info("%d figures written", len(manifest))
     io.write_json(smk.output.manifest, manifest)
 
