@@ -53,3 +53,11 @@ def test_interval_width_digits_come_from_the_formatting_configuration():
     by = _by_key(_derived_config(CONFIG, {"ci_width_digits": 3}))
     assert by["config.formatting.ci_width_digits_word"]["display"] == "three"
     assert _by_key(_derived_config(CONFIG, None))["config.formatting.ci_width_digits_word"]["display"] == "two"
+
+
+def test_simulator_follow_up_target_in_whole_months():
+    from selfcare.report.confignumbers import _derived_simulation
+
+    assert _derived_simulation({"followup_days": {"target": 274}})[0]["display"] == "nine"
+    assert _derived_simulation({"followup_days": {"target": 182}})[0]["display"] == "six"
+    assert _derived_simulation({}) == []

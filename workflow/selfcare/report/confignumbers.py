@@ -375,6 +375,21 @@ def _derived_config(config: Mapping[str, Any], fcfg: Mapping[str, Any] | None) -
     return records
 
 
+#: Mean days of a month (a Gregorian year over twelve), to name a period in days in months.
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def _derived_simulation(simulation: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The simulator's follow-up target in whole months, in words (274 days: "nine")."""
+    days = (simulation.get("followup_days") or {}).get("target")
+    if not isinstance(days, numbers.Real) or isinstance(days, bool):
+        return []
+    months = int(round(float(days) / DAYS_PER_MONTH))
+    return [make_record("assumption.sim.followup.target_months_word", months, fmt.count_word(months),
+                        "Simulator: target time from baseline to follow-up interview, in whole months (in words)",
+                        "months")]
+
+
 def model_records(analysis: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The model specification as records (``model.<name>.*``), words from the configuration.
 
@@ -434,6 +449,7 @@ def config_records(
         *table_records(documents, fcfg),
         *_derived_measures(measures, fcfg),
         *_derived_config(config, fcfg),
+        *_derived_simulation(simulation),
         *model_records(config["analysis"]),
     ]
     seen: set[str] = set()
