@@ -414,7 +414,7 @@ def test_flow_with_missing_counts_does_not_invent_totals() -> None:
 
 def test_change_alt_names_only_intervals_excluding_zero(rendered: dict[str, tuple[bytes, str]]) -> None:
     alt = rendered["change"][1]
-    assert alt.startswith("Mean change from baseline to 9 months with 95% confidence intervals for five outcomes")
+    assert alt.startswith("Mean change from baseline to follow-up with 95% confidence intervals for five outcomes")
     assert "(LO, SO, NO)" in alt
     assert "1 of 15 intervals exclude zero: empowerment at SO (+3.90)" in alt
     assert "confidence at" not in alt
@@ -499,7 +499,7 @@ def test_scores_primary_only(rendered: dict[str, tuple[bytes, str]]) -> None:
     png, alt = rendered["scores"]
     assert "two measures at three sites (LO, SO, NO)" in alt
     assert "Collaboration with staff" not in alt  # the non-primary subscale is not drawn
-    assert "Satisfaction with the project 3.10 (9-month follow-up only)" in alt
+    assert "Satisfaction with the project 3.10 (follow-up only)" in alt
     assert all(has_colour(png, site_color(s, SITES)) for s in SITES)
 
 

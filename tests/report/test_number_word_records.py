@@ -61,3 +61,11 @@ def test_simulator_follow_up_target_in_whole_months():
     assert _derived_simulation({"followup_days": {"target": 274}})[0]["display"] == "nine"
     assert _derived_simulation({"followup_days": {"target": 182}})[0]["display"] == "six"
     assert _derived_simulation({}) == []
+
+
+def test_survey_table_names_the_scale_from_the_items():
+    from selfcare.report.tables.qualitative import _scale_note
+
+    assert _scale_note(pd.DataFrame({"levels": [5, 5]})) == " (five-point scale)"
+    assert _scale_note(pd.DataFrame({"levels": [7]})) == " (seven-point scale)"
+    assert _scale_note(pd.DataFrame(columns=["levels"])) == ""

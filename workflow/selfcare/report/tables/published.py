@@ -381,7 +381,7 @@ def reproduction_md(
     columns = ["Finding", "Published", "Reproduced (synthetic data)", "Same at printed precision?",
                "Published value inside reproduced CI?", "Significance agrees?", "Direction agrees?", "Verdict", "Note"]
     return pipe_table(pd.DataFrame(rows, columns=columns), caption, "reproduction",
-                      widths=[2.2, 1.9, 2.4, 0.9, 0.9, 0.9, 0.9, 1.1, 2.2])
+                      widths=[2.0, 1.8, 2.2, 1.1, 1.2, 1.35, 1.2, 1.5, 2.0])
 
 
 def table1_check_md(check_df: pd.DataFrame, fcfg: Mapping[str, Any] | None, *, caption: str) -> str:
