@@ -381,7 +381,7 @@ def reproduction_md(
     columns = ["Finding", "Published", "Reproduced (synthetic data)", "Same at printed precision?",
                "Published value inside reproduced CI?", "Significance agrees?", "Direction agrees?", "Verdict", "Note"]
     return pipe_table(pd.DataFrame(rows, columns=columns), caption, "reproduction",
-                      widths=[2.0, 1.8, 2.2, 1.1, 1.2, 1.35, 1.2, 1.5, 2.0])
+                      widths=[2.3, 1.6, 2.0, 1.3, 1.25, 1.35, 1.15, 1.5, 1.8])
 
 
 def table1_check_md(check_df: pd.DataFrame, fcfg: Mapping[str, Any] | None, *, caption: str) -> str:
