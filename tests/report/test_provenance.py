@@ -143,3 +143,11 @@ def test_portable_paths_name_the_workflow_files_relative_to_its_root():
     note = table_provenance_md(out)
     assert "/srv/checkout" not in note and "`workflow/scripts/tables.py`" in note
     assert portable_paths([{"output": "/srv/checkout/results/a.json"}], "/srv/checkout/") == [{"output": "results/a.json"}]
+
+
+def test_workflow_root_from_the_script_folder_snakemake_gives():
+    from selfcare.report.sources import workflow_root
+
+    assert workflow_root("/srv/checkout/workflow/rules/../scripts") == "/srv/checkout"
+    assert workflow_root("/srv/checkout/workflow/scripts") == "/srv/checkout"
+    assert workflow_root("workflow/rules/../scripts") == "."

@@ -1,10 +1,8 @@
 """Rule figures: every figure of the report as PNG, with alt text and a snippet."""
 
-from pathlib import Path
-
 from selfcare.core import io
 from selfcare.core.runner import LOG, run
-from selfcare.report.sources import artefact_record, portable_paths
+from selfcare.report.sources import artefact_record, portable_paths, workflow_root
 from selfcare.report import formatting
 from selfcare.report.figures.build import (
     all_figures,
@@ -37,7 +35,7 @@ def main(smk):
         own = artefact_record(name, "figure", smk.rule, smk.params.script, dict(smk.input.items()), inputs)
         used = {f["path"]: f["sha256"] for f in own["inputs"] + own["code"]}  # this figure's files only
         record = figure_record(name, png, io.sha256_file(png), alt, smk.rule, smk.params.script, used)
-        manifest.append(portable_paths(record, str(Path(smk.scriptdir).parents[1])))  # no machine paths
+        manifest.append(portable_paths(record, workflow_root(smk.scriptdir)))  # no machine paths
     LOG.info("%d figures written", len(manifest))
     io.write_json(smk.output.manifest, manifest)
 

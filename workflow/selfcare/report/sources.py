@@ -10,10 +10,11 @@ their SHA-256 (not the union of the rule's inputs).
 
 from __future__ import annotations
 
+import os
 from pathlib import PurePath, PurePosixPath
 from typing import Any, Iterable, Mapping
 
-__all__ = ["FIGURE_SOURCES", "TABLE_SOURCES", "PATH_KEYS", "artefact_record", "portable_paths"]
+__all__ = ["FIGURE_SOURCES", "TABLE_SOURCES", "PATH_KEYS", "artefact_record", "portable_paths", "workflow_root"]
 
 #: Keys whose string values are file paths in provenance records and manifests.
 PATH_KEYS = frozenset({"path", "script", "module", "output", "file"})
@@ -47,6 +48,16 @@ def portable_paths(value: Any, root: str) -> Any:
     if isinstance(value, list):
         return [portable_paths(v, root) for v in value]
     return value
+
+
+def workflow_root(scriptdir: str) -> str:
+    """The workflow's root from a script's folder (``<root>/workflow/scripts``).
+
+    Snakemake gives the folder as the rule file's folder joined with the
+    script's relative path (``<root>/workflow/rules/../scripts``), so it is
+    normalised first (``..`` is a step up, whatever the file system holds).
+    """
+    return str(PurePath(os.path.normpath(scriptdir)).parents[1])
 
 
 def _portable(path: str, root: str) -> str:
