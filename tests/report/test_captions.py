@@ -118,23 +118,61 @@ def test_change_and_scores_captions_say_each_outcome_has_its_own_scale():
 
 def test_number_words_found_and_fixed_phrases_allowed():
     hits = find_number_words("The framework has seven themes.\nAt nine months, one another; Two sites.", 10)
-    assert [(h["token"], h["line"]) for h in hits] == [("seven", 10), ("Two", 11)]
+    assert [(h["token"], h["line"]) for h in hits] == [("seven", 10), ("nine", 11), ("Two", 11)]  # periods too
     assert find_number_words("{{< var qual.n_themes >}} themes; one's own; a one-way test", 1) == []
 
 
-def test_background_of_the_manuscript_has_no_spelled_out_numbers_and_cites_policy():
-    from selfcare.report.numberwords import NUMBER_WORD_SECTIONS
+def test_manuscript_prose_has_no_spelled_out_numbers_and_background_cites_policy():
+    from selfcare.report.numberwords import check_number_word_sections
     from selfcare.report.trace import extract_section
 
     qmd = (ROOT / "manuscript/index.qmd").read_text(encoding="utf-8")
-    for heading in NUMBER_WORD_SECTIONS:
-        section, first = extract_section(qmd, heading)
-        assert find_number_words(section, first) == []
+    check_number_word_sections(qmd, "manuscript/index.qmd")  # every section but the pending ones
     background, _ = extract_section(qmd, "Background")
     policy = background.split("[@", 1)
     assert "policy" in policy[0] and policy[1].startswith("dh2005")
     bib = (ROOT / "manuscript/references.bib").read_text(encoding="utf-8")
     assert "@techreport{dh2005," in bib and "@techreport{dh2006," in bib
+
+
+def test_a_newly_typed_number_word_in_any_section_fails_naming_file_line_and_word():
+    from selfcare.report.markdown import HandTypedNumberError
+    from selfcare.report.numberwords import NUMBER_WORD_PENDING, check_number_word_sections
+    from selfcare.report.trace import _headings
+
+    qmd = (ROOT / "manuscript/index.qmd").read_text(encoding="utf-8")
+    lines = qmd.split("\n")
+    pending = {h.lower() for h in NUMBER_WORD_PENDING}
+    checked = [(i, text) for i, _, text in _headings(qmd)
+               if text.split("{")[0].strip().lower() not in pending]
+    assert len(checked) > 20  # all sections, not a handful
+    for index, heading in checked:
+        planted = lines[:index + 1] + ["", "The study had seven arms."] + lines[index + 1:]
+        with pytest.raises(HandTypedNumberError, match=rf"manuscript/index.qmd:{index + 3}: 'seven'"):
+            check_number_word_sections("\n".join(planted), "manuscript/index.qmd")
+
+
+def test_pending_sections_are_skipped_only_while_pending():
+    from selfcare.report.markdown import HandTypedNumberError
+    from selfcare.report.numberwords import check_number_word_sections
+
+    text = "# A\n\nFine.\n\n## Findings\n\nSeven sites.\n\n## B\n\nFine.\n"
+    check_number_word_sections(text, "x.qmd", pending=("Findings",))
+    with pytest.raises(HandTypedNumberError, match=r"x.qmd:7: 'Seven'"):
+        check_number_word_sections(text, "x.qmd", pending=())
+
+
+def test_table_captions_are_checked_for_digits_and_number_words():
+    from selfcare.report.markdown import HandTypedNumberError
+    from selfcare.report.numberwords import check_table_caption
+
+    for name, entry in yaml.safe_load((ROOT / "manuscript/tables.yaml").read_text(encoding="utf-8")).items():
+        check_table_caption(name, re.sub(r"\{[a-z0-9_.]+\}", " ", entry["caption"]))
+    check_table_caption("reproduction", "The summary (Gillard et al. 2010) beside ours.")
+    with pytest.raises(HandTypedNumberError, match=r"manuscript/tables.yaml: table flow: 'nine'"):
+        check_table_caption("flow", "Flow to the nine-month follow-up.")
+    with pytest.raises(HandTypedNumberError, match=r"table change: '95%'"):
+        check_table_caption("change", "Mean change with its 95% confidence interval.")
 
 
 def test_caption_opening_words_are_plain_text_for_the_snakemake_report():

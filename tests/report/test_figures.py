@@ -414,7 +414,7 @@ def test_flow_with_missing_counts_does_not_invent_totals() -> None:
 
 def test_change_alt_names_only_intervals_excluding_zero(rendered: dict[str, tuple[bytes, str]]) -> None:
     alt = rendered["change"][1]
-    assert alt.startswith("Mean change from baseline to 9 months with 95% confidence intervals for five outcomes")
+    assert alt.startswith("Mean change from baseline to follow-up with 95% confidence intervals for five outcomes")
     assert "(LO, SO, NO)" in alt
     assert "1 of 15 intervals exclude zero: empowerment at SO (+3.90)" in alt
     assert "confidence at" not in alt
@@ -499,7 +499,7 @@ def test_scores_primary_only(rendered: dict[str, tuple[bytes, str]]) -> None:
     png, alt = rendered["scores"]
     assert "two measures at three sites (LO, SO, NO)" in alt
     assert "Collaboration with staff" not in alt  # the non-primary subscale is not drawn
-    assert "Satisfaction with the project 3.10 (9-month follow-up only)" in alt
+    assert "Satisfaction with the project 3.10 (follow-up only)" in alt
     assert all(has_colour(png, site_color(s, SITES)) for s in SITES)
 
 
@@ -610,3 +610,23 @@ def test_forest_labels_follow_the_precision_rule():
     assert _ci_text(0.0068, -0.0007, 0.0143) == ("0.007", "-0.001", "0.014")  # the same minus as the text
     assert _ci_text(3.91, 0.8, 7.0) == ("3.91", "0.80", "7.00")
     assert _ci_text(12.3, 4.0, 20.0) == ("12.3", "4.0", "20.0")
+
+
+def test_flow_layout_scales_with_the_number_of_sites() -> None:
+    import io as _io
+
+    from PIL import Image
+    from selfcare.report.figures.flow import _flow_grid
+
+    assert [_flow_grid(n) for n in (1, 2, 3, 4, 5, 6, 7)] == [(1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (2, 3), (3, 3)]
+    names = ["LO", "SO", "NO", "WE", "EA", "MI"]
+    heights = {}
+    for n in (2, 3, 4, 6):
+        sites = names[:n]
+        frame = pd.DataFrame({"site": sites, "referred": [100] * n, "ineligible": [10] * n, "declined": [20] * n,
+                              "recruited": [70] * n, "withdrawn": [5] * n, "lost_to_followup": [12] * n,
+                              "followed_up": [53] * n})
+        png, alt = flow_figure(frame, sites)
+        heights[n] = Image.open(_io.BytesIO(png)).size[1]
+        assert all(s in alt for s in sites)
+    assert heights[2] == heights[3] and heights[4] == heights[6] and heights[4] > 1.9 * heights[3]

@@ -122,3 +122,32 @@ def test_library_error_messages_are_withheld_but_ours_are_shown():
     except corrections.CorrectionError as exc:
         msg = describe_error(exc)
     assert "C009" in msg and "not in the hand-over" in msg
+
+
+def test_portable_paths_name_the_workflow_files_relative_to_its_root():
+    from selfcare.report.sources import portable_paths
+    from selfcare.report.tables.provenance import table_provenance_md
+
+    record = {
+        "name": "flow", "rule": "tables", "script": "/srv/checkout/workflow/scripts/tables.py",
+        "module": "workflow/selfcare/report/tables/quantitative.py",
+        "inputs": [{"path": "/srv/checkout/manuscript/tables.yaml", "sha256": "ab" * 32},
+                   {"path": "results/analysis/flow.csv", "sha256": "cd" * 32},
+                   {"path": "/elsewhere/raw/x.csv", "sha256": ""}],
+        "meaning": "/srv/checkout/not a path key",
+    }
+    out = portable_paths(record, "/srv/checkout")
+    assert out["script"] == "workflow/scripts/tables.py"
+    assert [i["path"] for i in out["inputs"]] == ["manuscript/tables.yaml", "results/analysis/flow.csv", "/elsewhere/raw/x.csv"]
+    assert out["meaning"] == record["meaning"] and record["script"].startswith("/srv")  # only path keys; no mutation
+    note = table_provenance_md(out)
+    assert "/srv/checkout" not in note and "`workflow/scripts/tables.py`" in note
+    assert portable_paths([{"output": "/srv/checkout/results/a.json"}], "/srv/checkout/") == [{"output": "results/a.json"}]
+
+
+def test_workflow_root_from_the_script_folder_snakemake_gives():
+    from selfcare.report.sources import workflow_root
+
+    assert workflow_root("/srv/checkout/workflow/rules/../scripts") == "/srv/checkout"
+    assert workflow_root("/srv/checkout/workflow/scripts") == "/srv/checkout"
+    assert workflow_root("workflow/rules/../scripts") == "."

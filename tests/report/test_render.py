@@ -394,3 +394,14 @@ def test_pdf_without_synthetic_flag_has_plain_title_and_default_date(tmp_path, f
     assert info["/Title"] == "Supporting self care"
     assert info["/CreationDate"].startswith("D:20261126")  # DEFAULT_SOURCE_DATE_EPOCH, not 1970
     assert render.SYNTHETIC_HEADER not in pdf_text(pdf.read_bytes())
+
+
+def test_callouts_become_boxes_in_the_pdf_source_only():
+    from selfcare.report.pandocmarkup import _typst_callouts
+
+    text = "Before.\n\n::: {.callout-warning}\n**Read this first.** Text.\n:::\n\nAfter.\n\n::: {.other}\nx\n:::\n"
+    out = _typst_callouts(text)
+    assert out.count("#block(") == 1 and 'fill: rgb("#fff8c5")' in out and "stroke: (left: 4pt" in out
+    assert "**Read this first.** Text." in out and "::: {.callout-warning}" not in out
+    assert "::: {.other}\nx\n:::" in out  # other divs untouched
+    assert _typst_callouts("no callout here") == "no callout here"

@@ -261,7 +261,7 @@ def test_models_md_terms_and_estimates():
     rows = body_rows(md)
     assert "Intercept" not in md
     assert rows[0] == (
-        "| ANCOVA: empowerment at nine months | Takes medication as prescribed, by choice | difference "
+        "| ANCOVA: empowerment at follow-up | Takes medication as prescribed, by choice | difference "
         "| 4.16 (0.93 to 7.40) | 0.012 | 94 |"
     )
     assert rows[1].startswith("|  | Baseline empowerment |")

@@ -10,6 +10,7 @@ from pathlib import Path
 from selfcare.core import io
 from selfcare.core.runner import LOG, attach_provenance, run
 from selfcare.report import provenance, registry, reproduction
+from selfcare.report.sources import portable_paths, workflow_root
 from selfcare.report.tables.published import published_records
 
 
@@ -33,6 +34,7 @@ def main(smk):
         str(package.parent),
     )
     manifest = registry.provenance_manifest(records, {p: io.sha256_file(p) for p in paths}, info)
+    manifest = portable_paths(manifest, workflow_root(smk.scriptdir))  # no machine paths in the report
     io.write_yaml(smk.output.variables, registry.quarto_variables(records))
     io.write_json(smk.output.manifest, manifest)
     io.write_csv(smk.output.table, registry.manifest_table(manifest))

@@ -2,7 +2,7 @@
 
 from selfcare.core import io
 from selfcare.core.runner import LOG, run
-from selfcare.report.sources import artefact_record
+from selfcare.report.sources import artefact_record, portable_paths, workflow_root
 from selfcare.report import formatting
 from selfcare.report.figures.build import (
     all_figures,
@@ -34,7 +34,8 @@ def main(smk):
         io.write_text(snippet, figure_snippet(name, caption_of(captions[name]), alt))
         own = artefact_record(name, "figure", smk.rule, smk.params.script, dict(smk.input.items()), inputs)
         used = {f["path"]: f["sha256"] for f in own["inputs"] + own["code"]}  # this figure's files only
-        manifest.append(figure_record(name, png, io.sha256_file(png), alt, smk.rule, smk.params.script, used))
+        record = figure_record(name, png, io.sha256_file(png), alt, smk.rule, smk.params.script, used)
+        manifest.append(portable_paths(record, workflow_root(smk.scriptdir)))  # no machine paths
     LOG.info("%d figures written", len(manifest))
     io.write_json(smk.output.manifest, manifest)
 

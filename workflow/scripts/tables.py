@@ -5,7 +5,7 @@ from pathlib import Path
 
 from selfcare.core import io
 from selfcare.core.runner import run
-from selfcare.report.sources import TABLE_SOURCES, artefact_record
+from selfcare.report.sources import TABLE_SOURCES, artefact_record, portable_paths, workflow_root
 from selfcare.report.tables.build import build_with_changes
 
 
@@ -23,7 +23,8 @@ def main(smk):
         "sentences": read(i.sentences),
     }
     hashes = {str(p): io.sha256_file(p) for p in smk.input}
-    sources = {name: artefact_record(name, "table", smk.rule, smk.params.script, dict(i.items()), hashes)
+    root = workflow_root(smk.scriptdir)  # paths of the workflow's own files relative to it
+    sources = {name: portable_paths(artefact_record(name, "table", smk.rule, smk.params.script, dict(i.items()), hashes), root)
                for name in TABLE_SOURCES}
     manifest = io.read_json(i.manifest)
     out, moved = build_with_changes(

@@ -110,7 +110,7 @@ def build_dataset(tables: Mapping[str, pd.DataFrame], scores: pd.DataFrame, cfg:
         Columns: ``pid, site``, demographics, ``age``, ``withdrawn``,
         ``followed_up``, derived flags (``unemployed``, ``admitted_bl``,
         ``ae_any_bl``), outcome scores, service use ``<service>_bl/_fu``,
-        ``med_bl, med_fu``, the ANCOVA exposure (0/1) and ``engaged``
+        ``med_bl, med_fu``, ``recall_months`` (the service-use recall period), the ANCOVA exposure (0/1) and ``engaged``
         (missing for withdrawn participants: attendance was not followed).
     """
     part = tables["participants"].copy()
@@ -129,6 +129,8 @@ def build_dataset(tables: Mapping[str, pd.DataFrame], scores: pd.DataFrame, cfg:
         for key, col in SERVICE_COLUMNS.items():
             sub[f"{key}_{suffix}"] = _num(q[col])
         sub[f"med_{suffix}"] = q["medication"].astype(object)
+        if suffix == "bl":  # equal at both time points (check_recall_windows)
+            sub["recall_months"] = _num(q["recall_months"])
         ds = ds.merge(sub, on="pid", how="left")
     ds["admitted_bl"] = np.where(ds["admissions_bl"] > 0, "yes", np.where(ds["admissions_bl"].isna(), None, "no"))
     ds["ae_any_bl"] = np.where(ds["ae_bl"] > 0, "yes", np.where(ds["ae_bl"].isna(), None, "no"))

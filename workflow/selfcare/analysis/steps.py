@@ -577,7 +577,24 @@ def participant_flow(
     shown = fmt.fmt_int(lo, fcfg) if lo == hi else f"{fmt.fmt_int(lo, fcfg)} to {fmt.fmt_int(hi, fcfg)}"
     recs.add("flow.per_site.recruited", f"{lo} {hi}", shown, "People recruited per site (fewest to most)", "people")
     _flow_lists(recs, flow, fcfg)
+    _recall_records(recs, ds)
     return {"table": flow, "records": recs.items}
+
+
+def _recall_records(recs: Records, ds: pd.DataFrame) -> None:
+    """The service-use recall period in months (``flow.recall_months_word``: "nine").
+
+    By design the follow-up questionnaire recalls the time since baseline, so
+    the recall period is also the follow-up interval the text names
+    ("nine-month follow-up"). Several lengths read "six to nine".
+    """
+    col = ds["recall_months"] if "recall_months" in ds.columns else pd.Series(dtype=float)
+    months = sorted({int(m) for m in _num(col).dropna()})
+    if not months:
+        return
+    shown = fmt.count_word(months[0]) if len(months) == 1 else f"{fmt.count_word(months[0])} to {fmt.count_word(months[-1])}"
+    recs.add("flow.recall_months_word", " ".join(map(str, months)), shown,
+             "Service-use recall period, which is also the follow-up interval (months, in words)", "months")
 
 
 def _flow_lists(recs: Records, flow: pd.DataFrame, fcfg: Mapping[str, Any]) -> None:

@@ -185,6 +185,11 @@ def interview_register(
     return out.sort_values("interview_id").reset_index(drop=True)
 
 
+def _join(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def qualitative_records(counts: pd.DataFrame, register: pd.DataFrame, framework: Mapping[str, Any], fcfg: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Named numbers of the qualitative analysis (interviews and theme counts)."""
     from selfcare.report import formatting as fmt
@@ -196,6 +201,11 @@ def qualitative_records(counts: pd.DataFrame, register: pd.DataFrame, framework:
         recs.append(make_record(f"qual.interviews.{group}", int(n), fmt.fmt_int(int(n), cfg), f"Interviews with {group.replace('_', ' ')}s", "interviews"))
     people = register.drop_duplicates("pid")
     recs.append(make_record("qual.people.total", int(len(people)), fmt.fmt_int(len(people), cfg), "People interviewed", "people"))
+    n_themes = len(framework["themes"])
+    recs.append(make_record("qual.n_themes_word", n_themes, fmt.count_word(n_themes), "Themes of the framework (in words)", "themes"))
+    labels = [str(t.get("label", name)) if isinstance(t, Mapping) else str(name) for name, t in framework["themes"].items()]
+    recs.append(make_record("qual.themes.list", " | ".join(labels), _join([lb[:1].lower() + lb[1:] for lb in labels]),
+                            "Themes of the framework, in order (labels)"))
     themes = counts[(counts["level"] == "theme") & (counts["site"] == "all") & (counts["group"] == "all")] if "all" in set(counts["group"]) else None
     for theme in framework["themes"]:
         sub = counts[(counts["level"] == "theme") & (counts["theme"] == theme) & (counts["site"] == "all")]

@@ -357,6 +357,9 @@ def _derived_config(config: Mapping[str, Any], fcfg: Mapping[str, Any] | None) -
     level = (1 - float(config["analysis"]["alpha"])) * 100
     records.append(make_record("config.confidence_pct", level, fmt.confidence_pct(config["analysis"]["alpha"], fcfg),
                                "Confidence level of every interval (1 - alpha)", "%"))
+    width_digits = int(fmt.format_config(fcfg)["ci_width_digits"])
+    records.append(make_record("config.formatting.ci_width_digits_word", width_digits, fmt.count_word(width_digits),
+                               "Significant digits shown of an interval's width (precision rule; in words)", "digits"))
     n_sites, n_outcomes = len(config["sites"]), len(config["analysis"]["outcomes"])
     records.append(make_record("config.n_sites", n_sites, fmt.fmt_int(n_sites, fcfg), "Study sites", "sites"))
     records.append(make_record("config.n_sites_word", n_sites, fmt.count_word(n_sites), "Study sites (in words)", "sites"))
@@ -373,6 +376,21 @@ def _derived_config(config: Mapping[str, Any], fcfg: Mapping[str, Any] | None) -
                 f"Baseline table: open top category of {_words(row['name'])}",
             ))
     return records
+
+
+#: Mean days of a month (a Gregorian year over twelve), to name a period in days in months.
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def _derived_simulation(simulation: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The simulator's follow-up target in whole months, in words (274 days: "nine")."""
+    days = (simulation.get("followup_days") or {}).get("target")
+    if not isinstance(days, numbers.Real) or isinstance(days, bool):
+        return []
+    months = int(round(float(days) / DAYS_PER_MONTH))
+    return [make_record("assumption.sim.followup.target_months_word", months, fmt.count_word(months),
+                        "Simulator: target time from baseline to follow-up interview, in whole months (in words)",
+                        "months")]
 
 
 def model_records(analysis: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -470,6 +488,7 @@ def config_records(
         *table_records(documents, fcfg),
         *_derived_measures(measures, fcfg),
         *_derived_config(config, fcfg),
+        *_derived_simulation(simulation),
         *model_records(config["analysis"]),
         _realised_record(simulation),
         *_site_phrases(simulation, fcfg),

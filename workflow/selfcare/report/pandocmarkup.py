@@ -1,6 +1,6 @@
 """Markup transforms of the manuscript source before pandoc.
 
-Small-print divs set small in the PDF, values that would start an ordered
+Small-print divs set small in the PDF, callouts set as boxes, values that would start an ordered
 list escaped, and the SYNTHETIC marks of the PDF (running header and title
 metadata). Used by :mod:`selfcare.report.render`.
 """
@@ -28,6 +28,41 @@ def _typst_small_print(text: str) -> str:
         + m.group(2) + "\n\n```{=typst}\n]\n```",
         text,
     )
+
+
+#: Quarto callout kinds and their colours in the PDF (rule, fill), the same as
+#: the HTML stylesheet's (``manuscript/_html/report.css``).
+CALLOUT_COLOURS: dict[str, tuple[str, str]] = {
+    "warning": ("#9a6700", "#fff8c5"),
+    "important": ("#a40e26", "#ffebe9"),
+    "caution": ("#a40e26", "#ffebe9"),
+    "note": ("#0b5cad", "#ddf4ff"),
+    "tip": ("#0b5cad", "#ddf4ff"),
+}
+
+_CALLOUT = re.compile(
+    r"^::: ?\{\.callout-(" + "|".join(CALLOUT_COLOURS) + r")\}[ \t]*\n(.*?)\n:::[ \t]*$", re.MULTILINE | re.DOTALL
+)
+
+
+def _typst_callouts(text: str) -> str:
+    """Set Quarto callout divs (``::: {.callout-warning}``) as boxes in the PDF.
+
+    Quarto draws them itself; pandoc's Typst writer would print a plain
+    paragraph. Each becomes an unbreakable block with the kind's fill and a
+    rule on its left, as in the HTML page.
+    """
+    def box(m: re.Match[str]) -> str:
+        rule, fill = CALLOUT_COLOURS[m.group(1)]
+        return (
+            "```{=typst}\n"
+            f'#block(width: 100%, breakable: false, inset: (x: 10pt, y: 8pt), radius: 3pt, fill: rgb("{fill}"), '
+            f'stroke: (left: 4pt + rgb("{rule}")))[\n```\n\n' + m.group(2) + "\n\n```{=typst}\n]\n```"
+        )
+
+    return _CALLOUT.sub(box, text)
+
+
 _LIST_MARKER = re.compile(r"^(\(\d+\)|\d+[.)])(?=\s|$)")
 
 

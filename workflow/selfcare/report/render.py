@@ -50,6 +50,7 @@ from selfcare.report.pandocmarkup import (  # noqa: F401 (re-exported)
     SMALL_PRINT_CLASSES,
     SYNTHETIC_HEADER,
     _escape_line_start_vars,
+    _typst_callouts,
     _typst_small_print,
     escape_list_markers,
     synthetic_pdf,
@@ -261,7 +262,7 @@ def _fallback_markdown(
             "the pandoc fallback supports only the include, var and pagebreak shortcodes; found:\n" + "\n".join(unsupported)
         )
     if fmt == "typst":
-        text = _typst_small_print(text)
+        text = _typst_callouts(_typst_small_print(text))
     return re.sub(r"\{\{<\s*pagebreak\s*>\}\}", lambda _m: _PAGEBREAK[fmt], text)
 
 

@@ -10,10 +10,65 @@ their SHA-256 (not the union of the rule's inputs).
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+import os
+from pathlib import PurePath, PurePosixPath
 from typing import Any, Iterable, Mapping
 
-__all__ = ["FIGURE_SOURCES", "TABLE_SOURCES", "artefact_record"]
+__all__ = ["FIGURE_SOURCES", "TABLE_SOURCES", "PATH_KEYS", "artefact_record", "portable_paths", "workflow_root"]
+
+#: Keys whose string values are file paths in provenance records and manifests.
+PATH_KEYS = frozenset({"path", "script", "module", "output", "file"})
+
+
+def portable_paths(value: Any, root: str) -> Any:
+    """Provenance with the workflow's own files named relative to its root.
+
+    When the workflow runs in another directory (``snakemake --directory``,
+    as ``python -m selfcare.scenario run`` does), the files it ships (scripts,
+    package modules, manuscript captions) are reached by absolute paths. A
+    report must not print the checkout's location, so every value under a key
+    of :data:`PATH_KEYS` that lies inside ``root`` becomes relative to it
+    (``workflow/scripts/tables.py``); other paths are kept as they are.
+
+    Parameters
+    ----------
+    value : any
+        A record, a manifest (list of records) or anything nested in one.
+    root : str
+        The workflow's root (the folder holding ``workflow/``).
+
+    Returns
+    -------
+    any
+        A copy with the paths rewritten.
+    """
+    if isinstance(value, Mapping):
+        return {k: _portable(v, root) if k in PATH_KEYS and isinstance(v, str) else portable_paths(v, root)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [portable_paths(v, root) for v in value]
+    return value
+
+
+def workflow_root(scriptdir: str) -> str:
+    """The workflow's root from a script's folder (``<root>/workflow/scripts``).
+
+    Snakemake gives the folder as the rule file's folder joined with the
+    script's relative path (``<root>/workflow/rules/../scripts``), so it is
+    normalised first (``..`` is a step up, whatever the file system holds).
+    """
+    return str(PurePath(os.path.normpath(scriptdir)).parents[1])
+
+
+def _portable(path: str, root: str) -> str:
+    """``path`` relative to ``root`` when it is absolute and inside it."""
+    p = PurePath(path)
+    if not p.is_absolute():
+        return path
+    try:
+        return p.relative_to(PurePath(root)).as_posix()
+    except ValueError:
+        return path
 
 #: Figure -> (named inputs of rule ``figures`` it is drawn from, its module in report/figures/).
 FIGURE_SOURCES: dict[str, tuple[tuple[str, ...], str]] = {

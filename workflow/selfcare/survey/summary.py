@@ -282,6 +282,29 @@ def items_from_codebook(package: Mapping[str, Any], resource: str = "survey") ->
     return items
 
 
+def _item_count_records(binary: pd.DataFrame, likert: pd.DataFrame) -> list[dict[str, Any]]:
+    """How many items of each kind, the rating scale's length and its agreeing answers, in words."""
+    from selfcare.report import formatting as fmt
+    from selfcare.report.registry import make_record
+
+    n_yes, n_lk = len(binary), len(likert)
+    levels = sorted({int(v) for v in likert["levels"]}) if n_lk else []
+    recs = [
+        make_record("survey.n_yesno_word", n_yes, fmt.count_word(n_yes), "Yes/no questions of the survey (in words)", "items"),
+        make_record("survey.n_likert_word", n_lk, fmt.count_word(n_lk), "Rated statements of the survey (in words)", "items"),
+    ]
+    if levels:
+        words = " or ".join(fmt.count_word(v) for v in levels)
+        agree = " or ".join(f"{fmt.count_word(v - 1)} or {fmt.count_word(v)}" for v in levels)
+        recs += [
+            make_record("survey.likert_levels_word", " ".join(map(str, levels)), words,
+                        "Points of the agreement scale of the rated statements (in words)", "points"),
+            make_record("survey.agree_answers", " ".join(f"{v - 1} {v}" for v in levels), agree,
+                        "Answers counted as agreeing: the top two points of the scale (in words)"),
+        ]
+    return recs
+
+
 def survey_records(response: pd.DataFrame, binary: pd.DataFrame, likert: pd.DataFrame, fcfg: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Named numbers of the national survey."""
     from selfcare.report import formatting as fmt
@@ -299,6 +322,7 @@ def survey_records(response: pd.DataFrame, binary: pd.DataFrame, likert: pd.Data
         recs.append(make_record(f"{key}.pct", float(b["proportion"]) * 100, fmt.fmt_pct(float(b["proportion"]) * 100, 0, cfg), f"Trusts answering yes: {b['label']}", "%"))
         recs.append(make_record(f"{key}.ci", f"{b['ci_low']!r} {b['ci_high']!r}",
                                 fmt.fmt_ci(float(b["ci_low"]) * 100, float(b["ci_high"]) * 100, 0, cfg), "Wilson 95% CI (percentage points)"))
+    recs += _item_count_records(binary, likert)
     for _, lk in likert.iterrows():
         key = f"survey.{lk['column']}"
         recs.append(make_record(f"{key}.agree", float(lk["pct_agree"]), fmt.fmt_pct(float(lk["pct_agree"]), 0, cfg), f"Trusts agreeing: {lk['label']}", "%"))

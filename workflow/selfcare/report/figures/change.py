@@ -195,7 +195,7 @@ def change_figure(
     level: str = LEVEL,
     sites: Sequence[str] | None = None,
 ) -> tuple[bytes, str]:
-    """Mean change from baseline to 9 months with its confidence interval, per site and outcome.
+    """Mean change from baseline to follow-up with its confidence interval, per site and outcome.
 
     Parameters
     ----------
@@ -218,7 +218,7 @@ def change_figure(
     alt_text : str
         Which intervals exclude zero, with their mean changes.
     """
-    title = f"Mean change from baseline to 9 months with {level} confidence intervals"
+    title = f"Mean change from baseline to follow-up with {level} confidence intervals"
     if _is_empty(change):
         return _no_data_figure("No change estimates"), f"{title}: no data available."
     configured = sites

@@ -122,14 +122,28 @@ def _exit_text(head: str, total: float, reasons: Sequence[tuple[str, float]]) ->
     return "\n".join(lines)
 
 
-def _flow_column(ax: Any, i: int, site: str, r: pd.Series, color: str) -> None:
-    """Draw one site's column in its colour: title, main boxes, side boxes with the reasons, arrows."""
-    x0 = float(i)
+#: Most site columns side by side; more sites wrap onto further rows of the
+#: same size, so boxes and labels keep their size whatever the number of sites.
+_MAX_COLUMNS = 3
+#: Height of one row of sites, in data units and in inches.
+_ROW_UNITS, _ROW_INCHES = 9.3, 3.7
+
+
+def _flow_grid(n: int) -> tuple[int, int]:
+    """Rows and columns for ``n`` sites: at most :data:`_MAX_COLUMNS` a row, rows balanced."""
+    rows = max(1, math.ceil(n / _MAX_COLUMNS))
+    return rows, max(1, math.ceil(n / rows))
+
+
+def _flow_column(ax: Any, x0: float, y0: float, site: str, r: pd.Series, color: str) -> None:
+    """Draw one site's column in its colour: title, main boxes, side boxes with the reasons, arrows.
+
+    ``x0`` is the column's left edge and ``y0`` the offset of its row (data units)."""
     mx = x0 + 0.03
     cx = mx + _MAIN_W / 2
     ax.text(
         x0 + 0.5,
-        9.85,
+        y0 + 9.85,
         f"Site {site}",
         ha="center",
         va="center",
@@ -137,10 +151,10 @@ def _flow_column(ax: Any, i: int, site: str, r: pd.Series, color: str) -> None:
         fontweight="bold",
         color=color,
     )
-    _flow_box(ax, mx, _Y_REF, _MAIN_W, _MAIN_H, f"Referred\nn = {_fmt_int(r['referred'])}", color, True)
-    _flow_box(ax, mx, _Y_REC, _MAIN_W, _MAIN_H, f"Recruited\nn = {_fmt_int(r['recruited'])}", color, True)
-    followed = f"Followed up\nat 9 months\nn = {_fmt_int(r['followed_up'])}"
-    _flow_box(ax, mx, _Y_FU, _MAIN_W, _MAIN_H, followed, color, True)
+    _flow_box(ax, mx, y0 + _Y_REF, _MAIN_W, _MAIN_H, f"Referred\nn = {_fmt_int(r['referred'])}", color, True)
+    _flow_box(ax, mx, y0 + _Y_REC, _MAIN_W, _MAIN_H, f"Recruited\nn = {_fmt_int(r['recruited'])}", color, True)
+    followed = f"Followed up\nn = {_fmt_int(r['followed_up'])}"
+    _flow_box(ax, mx, y0 + _Y_FU, _MAIN_W, _MAIN_H, followed, color, True)
 
     not_recruited = _exit_text(
         "Not recruited",
@@ -153,13 +167,13 @@ def _flow_column(ax: Any, i: int, site: str, r: pd.Series, color: str) -> None:
         (("Withdrew", r["withdrawn"]), ("Lost to follow-up", r["lost_to_followup"])),
     )
     sx = x0 + _SIDE_X0
-    _flow_box(ax, sx, _Y_EX1, _SIDE_W, _SIDE_H, not_recruited, color, False)
-    _flow_box(ax, sx, _Y_EX2, _SIDE_W, _SIDE_H, not_followed, color, False)
+    _flow_box(ax, sx, y0 + _Y_EX1, _SIDE_W, _SIDE_H, not_recruited, color, False)
+    _flow_box(ax, sx, y0 + _Y_EX2, _SIDE_W, _SIDE_H, not_followed, color, False)
 
-    _flow_arrow(ax, cx, _Y_REF - _MAIN_H / 2, cx, _Y_REC + _MAIN_H / 2)
-    _flow_arrow(ax, cx, _Y_REC - _MAIN_H / 2, cx, _Y_FU + _MAIN_H / 2)
-    _flow_arrow(ax, cx, _Y_EX1, sx, _Y_EX1)
-    _flow_arrow(ax, cx, _Y_EX2, sx, _Y_EX2)
+    _flow_arrow(ax, cx, y0 + _Y_REF - _MAIN_H / 2, cx, y0 + _Y_REC + _MAIN_H / 2)
+    _flow_arrow(ax, cx, y0 + _Y_REC - _MAIN_H / 2, cx, y0 + _Y_FU + _MAIN_H / 2)
+    _flow_arrow(ax, cx, y0 + _Y_EX1, sx, y0 + _Y_EX1)
+    _flow_arrow(ax, cx, y0 + _Y_EX2, sx, y0 + _Y_EX2)
 
 
 def _flow_alt(sites: Sequence[str], rows: Mapping[str, pd.Series]) -> str:
@@ -180,7 +194,7 @@ def _flow_alt(sites: Sequence[str], rows: Mapping[str, pd.Series]) -> str:
         ]
     )
     return (
-        f"Participant flow from referral to 9-month follow-up at {_sites_phrase(sites)}, in total {totals}. "
+        f"Participant flow from referral to follow-up at {_sites_phrase(sites)}, in total {totals}. "
         f"Recruited and followed up by site: {per_site}."
     )
 
@@ -213,13 +227,18 @@ def flow_figure(flow: pd.DataFrame, sites: Sequence[str] | None = None) -> tuple
     if not sites:
         return _no_data_figure("No participant-flow data"), "Participant flow diagram: no data available."
 
-    fig = _new_figure(3.7, constrained=False)
+    n_rows, n_cols = _flow_grid(len(sites))
+    fig = _new_figure(_ROW_INCHES * n_rows, constrained=False)
     ax = fig.add_axes((0.005, 0.005, 0.99, 0.99))
     ax.set_axis_off()
-    ax.set_xlim(0, len(sites))
-    ax.set_ylim(0.9, 10.2)
+    width = max(n_cols, _MAX_COLUMNS)  # columns keep the width of a full row
+    ax.set_xlim(0, width)
+    ax.set_ylim(0.9, 0.9 + _ROW_UNITS * n_rows)
     colors = _palette(sites, configured)
     for i, site in enumerate(sites):
-        _flow_column(ax, i, site, rows[site], colors[site])
+        row, col = divmod(i, n_cols)
+        in_row = min(n_cols, len(sites) - row * n_cols)
+        x0 = (width - in_row) / 2 + col  # a short row is centred
+        _flow_column(ax, x0, _ROW_UNITS * (n_rows - 1 - row), site, rows[site], colors[site])
     png = png_bytes(fig)
     return png, _flow_alt(sites, rows)

@@ -206,7 +206,7 @@ def _forest_specs(
                 ("estimate", "ci_low", "ci_high"),
                 0.0,
                 False,
-                f"Adjusted difference in {name.lower()} at 9 months, points{scale(outcome)}",
+                f"Adjusted difference in {name.lower()} at follow-up, points{scale(outcome)}",
                 "B",
             )
         )
@@ -223,7 +223,7 @@ def _forest_specs(
             ("estimate", "ci_low", "ci_high"),
             0.0,
             False,
-            f"Difference in {sat_name} at 9 months{scale('satisfaction')} per point of {pred_label.lower()}",
+            f"Difference in {sat_name} at follow-up{scale('satisfaction')} per point of {pred_label.lower()}",
             "B",
         ),
         (
@@ -267,7 +267,7 @@ def _forest_alt(
             f"({_est_text('B', r['estimate'], r['ci_low'], r['ci_high'], level)})"
             for _, r in anc.iterrows()
         ]
-        parts.append(f"{_term_label(exposure, labels).lower()} and 9-month {_series_phrase(items)}")
+        parts.append(f"{_term_label(exposure, labels).lower()} and follow-up {_series_phrase(items)}")
     if not sat.empty:
         r = sat.iloc[0]
         est = _est_text("B", r["estimate"], r["ci_low"], r["ci_high"], level)

@@ -172,7 +172,7 @@ def score_distributions(
     alt_text : str
         Measures, sites and the median score at each time point per measure.
     """
-    title = "Distributions of primary scores at baseline and 9-month follow-up"
+    title = "Distributions of primary scores at baseline and follow-up"
     if _is_empty(scores):
         return _no_data_figure("No scores"), f"{title}: no data available."
     labels = dict(measure_labels or {})
@@ -209,7 +209,7 @@ def score_distributions(
         Patch(
             facecolor=_tint(STYLE["neutral"], STYLE["baseline_tint"]), edgecolor=STYLE["text"], label="Baseline (light)"
         ),
-        Patch(facecolor=STYLE["neutral"], edgecolor=STYLE["text"], label="9-month follow-up (dark)"),
+        Patch(facecolor=STYLE["neutral"], edgecolor=STYLE["text"], label="Follow-up (dark)"),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=2)
     png = png_bytes(fig)

@@ -132,7 +132,7 @@ def ae_figure(
     dataset : pandas.DataFrame
         One row per person with columns ``site`` and the count columns.
     pre, post : str, default ``"ae_bl"``, ``"ae_fu"``
-        Attendances in the 9 months before baseline and before follow-up
+        Attendances in the recall period before baseline and before follow-up
         (missing when the person was not followed up).
     sites : sequence of str, optional
         The configured sites: their order and colours (default: the rows' order).
@@ -146,7 +146,7 @@ def ae_figure(
     alt_text : str
         The means, totals and n per site.
     """
-    title = "Mean A&E attendances per person in the 9 months before baseline and before follow-up"
+    title = "Mean A&E attendances per person in the recall period before baseline and before follow-up"
     if _is_empty(dataset):
         return _no_data_figure("No A&E data"), f"{title}: no data available."
     _require(dataset, ("site", pre, post), "ae_figure")
@@ -164,9 +164,9 @@ def ae_figure(
         Patch(
             facecolor=_tint(STYLE["neutral"], STYLE["baseline_tint"]),
             edgecolor=STYLE["neutral"],
-            label="9 months before baseline",
+            label="Before baseline",
         ),
-        Patch(facecolor=STYLE["neutral"], edgecolor=STYLE["neutral"], label="9 months before follow-up"),
+        Patch(facecolor=STYLE["neutral"], edgecolor=STYLE["neutral"], label="Before follow-up"),
     ]
     fig.legend(handles=handles, loc="outside upper center", ncols=2)
     ax.set_xlabel("Site (n = people with both counts); bar labels: mean per person (total attendances)")

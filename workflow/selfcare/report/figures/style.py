@@ -139,7 +139,7 @@ GROUP_LABELS: dict[str, str] = {
 }
 
 TIMEPOINTS: tuple[str, ...] = ("baseline", "followup")
-TIMEPOINT_LABELS: dict[str, str] = {"baseline": "Baseline", "followup": "9-month follow-up"}
+TIMEPOINT_LABELS: dict[str, str] = {"baseline": "Baseline", "followup": "Follow-up"}
 
 _MINUS = fmt.DEFAULT_FORMAT["minus"]
 _DASH = "\u2013"

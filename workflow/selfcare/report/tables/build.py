@@ -12,6 +12,7 @@ import pandas as pd
 from selfcare.report import formatting as F
 from selfcare.report.claims import check_caption_terms
 from selfcare.report.changes import changed_cells, changed_figures, table_snapshot
+from selfcare.report.numberwords import check_table_caption
 from selfcare.report.tables.markdown import md_escape, pipe_table
 from selfcare.report.tables.provenance import (
     figures_provenance_md,
@@ -58,12 +59,15 @@ def fill_caption(name: str, caption: str, records_by_key: Mapping[str, Mapping[s
         If a placeholder names no record (the message names table and key).
     ClaimError
         If the caption names a term missing from its model.
+    selfcare.report.markdown.HandTypedNumberError
+        If the caption holds a hand-typed digit or number word.
     """
     covariates = {k.split(".")[1]: str(r["value"]).split() for k, r in records_by_key.items()
                   if re.fullmatch(r"model\.[a-z_]+\.covariates", k)}
     vocabulary = ["site"] + sorted({k.split(".")[1] for k in records_by_key
                                     if re.fullmatch(r"table1\.[a-z_]+\.statistic", k)})
     check_caption_terms(name, caption, covariates, vocabulary)
+    check_table_caption(name, _PLACEHOLDER.sub(" ", caption))  # numbers come from the registry, never typed
 
     def display(m: re.Match[str]) -> str:
         if m.group(1) not in records_by_key:

@@ -403,7 +403,7 @@ def reproduction_md(
     columns = ["Finding", "Published", "Reproduced (synthetic data)", "Same at printed precision?",
                "Published value inside reproduced CI?", "Significance agrees?", "Direction agrees?", "Verdict", "Note"]
     return pipe_table(pd.DataFrame(rows, columns=columns), caption, "reproduction",
-                      widths=[2.2, 1.9, 2.4, 0.9, 0.9, 0.9, 0.9, 1.1, 2.2])
+                      widths=[2.3, 1.6, 2.0, 1.3, 1.25, 1.35, 1.15, 1.5, 1.8])
 
 
 def table1_check_md(check_df: pd.DataFrame, fcfg: Mapping[str, Any] | None, *, caption: str) -> str:

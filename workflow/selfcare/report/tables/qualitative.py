@@ -116,6 +116,14 @@ def qual_counts_md(
     return pipe_table(df, caption, "qual_counts", raw_columns=["Theme / sub-code"], widths=widths)
 
 
+def _scale_note(likert: pd.DataFrame) -> str:
+    """`` (five-point scale)`` from the items' number of levels (``""`` without items)."""
+    levels = sorted({int(v) for v in likert["levels"]}) if len(likert) and "levels" in likert else []
+    if not levels:
+        return ""
+    return f" ({' or '.join(F.count_word(v) for v in levels)}-point scale)"
+
+
 def quotes_md(quotes: pd.DataFrame, framework: Mapping[str, Any], *, caption: str) -> str:
     """Illustrative quotations by theme, as scrubbed (``[NAME]``, ``[PLACE]``...).
 
@@ -216,7 +224,7 @@ def survey_md(
         f"{F.fmt_int(r['invited'], cfg)} invited Trusts responded "
         f"({F.fmt_pct(float(r['rate']) * 100, 0, cfg)}; {level} CI "
         f"{F.fmt_ci(float(r['ci_low']) * 100, float(r['ci_high']) * 100, 0, cfg)}). Yes/no items: share "
-        f"answering yes with its Wilson {level} confidence interval. Agreement items (five-point scale): "
+        f"answering yes with its Wilson {level} confidence interval. Agreement items{_scale_note(likert)}: "
         "share agreeing or strongly agreeing, and median with interquartile range."
     )
     df = pd.DataFrame(rows, columns=["Question", "Answered", f"Yes or agree, % ({level} CI)", "Median (IQR)"])

@@ -144,7 +144,7 @@ _FLOW_ROWS = [
     ("recruited", "Recruited (baseline)"),
     ("withdrawn", "Withdrew"),
     ("lost_to_followup", "Lost to follow-up"),
-    ("followed_up", "Followed up at nine months"),
+    ("followed_up", "Followed up"),
     ("unaccounted_referrals", "Referrals not accounted for"),
 ]
 
@@ -410,7 +410,7 @@ def models_md(
     for outcome in pd.unique(ancova["outcome"].astype(str)):
         part = ancova[ancova["outcome"].astype(str) == outcome]
         label = _outcome(outcome, outcome_labels).lower()
-        add(f"ANCOVA: {label} at nine months", part, "estimate", "ci_low", "ci_high", 2, "difference")
+        add(f"ANCOVA: {label} at follow-up", part, "estimate", "ci_low", "ci_high", 2, "difference")
     add(f"Linear: {_outcome('satisfaction', outcome_labels).lower()}", satisfaction, "estimate", "ci_low", "ci_high", 3,
         "coefficient")
     add("Logistic: staying engaged", engagement, "odds_ratio", "or_ci_low", "or_ci_high", 2, "odds ratio")
@@ -460,7 +460,7 @@ def sensitivity_md(
     for _, r in ancova_sens.iterrows():
         label = _outcome(r["outcome"], outcome_labels)
         rows.append({
-            "Model": f"ANCOVA: {label.lower()} at nine months",
+            "Model": f"ANCOVA: {label.lower()} at follow-up",
             "Analysis": f"Medication choice {str(r['analysis'])}",
             f"Estimate ({level} CI)": _est_cell(r, F.fmt_est_ci(_float(r["estimate"]), _float(r["ci_low"]),
                                                                _float(r["ci_high"]), 2, cfg, level=None, signed=True)),
