@@ -204,3 +204,12 @@ def test_every_config_key_quoted_by_the_manuscript_exists(configs, repo_root):
     quoted = set(re.findall(r"\{\{<\s*var\s+((?:config|assumption)\.[\w.]+)\s*>\}\}", qmd))
     assert quoted, "the manuscript quotes configuration numbers"
     assert quoted <= set(_displays(configs)), sorted(quoted - set(_displays(configs)))
+
+
+def test_loss_to_followup_per_site_reads_as_one_phrase(configs):
+    # a scenario may set one loss-to-follow-up rate per site (sparse follow-up)
+    cfg = copy.deepcopy(configs)
+    base = _displays(cfg)["assumption.sim.loss_to_followup_rate"]
+    assert re.fullmatch(r"\d+%", base)
+    cfg["simulation"]["loss_to_followup_rate"] = {"EA": 0.17, "WE": 0.7}
+    assert _displays(cfg)["assumption.sim.loss_to_followup_rate"] == "17% at EA and 70% at WE"

@@ -265,3 +265,20 @@ def test_rendered_value_must_be_a_whole_token():
         check_values_rendered({"k": "0.01"}, "B was 0.018.", "B was 0.018.")
     with pytest.raises(ValueNotRenderedError, match="k"):
         check_values_rendered({"k": "1"}, "There were 12 people.", "There were 12 people.")
+
+
+def test_a_value_over_a_page_break_is_found_without_the_running_header():
+    from selfcare.report.trace import check_values_rendered, without_page_furniture
+
+    header = "SYNTHETIC DATA: no real participant took part"
+    pages = [f"{header}\nText of page {i}.\n{i}" for i in range(1, 4)]
+    pages[1] = f"{header}\nThe themes were alpha, beta,\n2"
+    pages[2] = f"{header}\ngamma and delta. More text.\n3"
+    pdf = "\n".join(pages)
+    value = "alpha, beta, gamma and delta"
+    html = f"<p>The themes were {value}.</p>"
+    check_values_rendered({"k": value}, html, pdf)
+    assert header not in without_page_furniture(pdf)
+    # a value that is really missing still fails
+    with pytest.raises(Exception, match="k "):
+        check_values_rendered({"k": "alpha, beta, epsilon"}, html.replace("gamma and delta", "epsilon"), pdf)

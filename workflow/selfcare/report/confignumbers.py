@@ -109,8 +109,6 @@ CONFIG_NUMBERS: tuple[tuple[str, str, str, str, str], ...] = (
      "Simulator: most days a follow-up interview may come after its target"),
     ("assumption.sim.withdrawal_rate", "simulation:withdrawal_rate", "pct", "proportion",
      "Simulator: share of participants who withdraw"),
-    ("assumption.sim.loss_to_followup_rate", "simulation:loss_to_followup_rate", "pct", "proportion",
-     "Simulator: share of participants lost to follow-up"),
     ("assumption.sim.consent_quotes_rate", "simulation:consent_quotes_rate", "pct", "proportion",
      "Simulator: share of participants consenting to quotation"),
     ("assumption.sim.screening.{0}.ineligible", "simulation:screening.*.ineligible", "int", "people",
@@ -437,7 +435,16 @@ def _site_phrases(simulation: Mapping[str, Any], fcfg: Mapping[str, Any] | None)
     every = [f"{display('int', v['every_days'], fcfg)}{' days' if i == 0 else ''} at {site}"
              for i, (site, v) in enumerate(sessions.items())]
     prob = [f"{display('pct', v['attend_prob'], fcfg)} at {site}" for site, v in sessions.items()]
+    loss = simulation.get("loss_to_followup_rate")
+    if isinstance(loss, Mapping):  # one rate per site
+        loss_record = make_record("assumption.sim.loss_to_followup_rate", " ".join(f"{k}={v}" for k, v in loss.items()),
+                                  join_words([f"{display('pct', v, fcfg)} at {site}" for site, v in loss.items()]),
+                                  "Simulator: share of participants lost to follow-up, at every site", "proportion")
+    else:
+        loss_record = make_record("assumption.sim.loss_to_followup_rate", loss, display("pct", loss, fcfg),
+                                  "Simulator: share of participants lost to follow-up", "proportion")
     return [
+        loss_record,
         make_record("assumption.sim.screening.sites", " ".join(map(str, screening)), join_words(parts),
                     "Simulator: referrals screened out (not eligible, declining) at every site", "people"),
         make_record("assumption.sim.engagement.sessions.sites", " ".join(map(str, sessions)),

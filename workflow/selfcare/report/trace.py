@@ -495,6 +495,41 @@ def _present(needle: str, haystack: str) -> bool:
     return bool(_bounded(squeeze.sub("", needle)).search(squeeze.sub("", haystack)))
 
 
+def without_page_furniture(pdf_text: str, repeats: int = 3) -> str:
+    """PDF text without its running headers and page numbers.
+
+    A sentence that runs over a page break is interrupted, in the extracted
+    text, by the page's running header and number. Lines that are only a
+    page number, and short lines repeated on at least ``repeats`` pages (a
+    running header), are dropped, so that such a sentence reads whole again.
+
+    Parameters
+    ----------
+    pdf_text : str
+        Text extracted from the PDF, pages joined by newlines.
+    repeats : int, optional
+        How often a line must recur to count as a running header.
+
+    Returns
+    -------
+    str
+        The text with those lines removed.
+    """
+    lines = pdf_text.split("\n")
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line.strip()] = counts.get(line.strip(), 0) + 1
+    kept = [
+        line for line in lines
+        if not re.fullmatch(r"\d{1,4}", line.strip())
+        and not (counts[line.strip()] >= repeats and 0 < len(line.strip()) <= 80 and not _HAS_DIGIT.search(line))
+    ]
+    return "\n".join(kept)
+
+
+_HAS_DIGIT = re.compile(r"\d")
+
+
 def check_values_rendered(displays: Mapping[str, str], html_text: str, pdf_text: str) -> None:
     """Fail if a display string is missing from the rendered outputs.
 
@@ -516,7 +551,8 @@ def check_values_rendered(displays: Mapping[str, str], html_text: str, pdf_text:
     """
     html_norm = normalise_text(html_visible_text(html_text))
     pdf_dehyphen = re.sub(r"(?<=[A-Za-z])-\n(?=[a-z])", "", pdf_text)
-    pdf_variants = [normalise_text(pdf_text), normalise_text(pdf_dehyphen)]
+    pdf_variants = [normalise_text(pdf_text), normalise_text(pdf_dehyphen),
+                    normalise_text(without_page_furniture(pdf_dehyphen))]
     problems: list[str] = []
     for key in sorted(displays):
         display = _display_as_rendered(str(displays[key]))
