@@ -222,4 +222,4 @@ def test_manuscript_names_the_change_with_the_noun_record():
     text = (Path(__file__).resolve().parents[2] / "manuscript" / "index.qmd").read_text(encoding="utf-8")
     assert not re.search(r"estimated\s+\{\{<\s*var\s+[a-z0-9_.]+\.direction\s*>\}\}", text)
     assert not re.search(r"\(\{\{<\s*var\s+[a-z0-9_.]+\.direction\s*>\}\}\s+\{\{<\s*var", text)
-    assert re.search(r"estimated\s+\{\{<\s*var\s+service\.lo\.ae\.noun\s*>\}\}", text)
+    assert re.search(r"\{\{<\s*var\s+service\.lo\.ae\.noun\s*>\}\}", text)

@@ -69,7 +69,7 @@ def test_five_sites_in_configured_order_with_odd_codes():
     text = p["change.sites.confidence"]
     assert [text.index(f"at {s}") for s in sites] == sorted(text.index(f"at {s}") for s in sites)
     assert "not estimable (fewer than 3 pairs) at Mid" in text and text.count(" and ") == 1 and text.count(", ") == 3
-    assert p["change.sites.significant"] == "empowerment at a1, and empowerment at B"
+    assert p["change.sites.significant"] == "empowerment at a1 and B"
     assert "for Z9 and B," in p["service.sites.ae.sparse"]
     assert p["service.sites.ae.totals"].count("from ") == 5
 

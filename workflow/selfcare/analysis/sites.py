@@ -63,7 +63,10 @@ def _change_phrases(recs: Records, by_key: Mapping[str, Mapping[str, Any]], site
             p = by_key[f"change.{s.lower()}.{outcome}.p"]["value"]
             if isinstance(p, (int, float)) and not isinstance(p, bool) and p < alpha:
                 significant.setdefault(s, []).append(label)
-    named = [f"{join_words(labels)} at {s}" for s, labels in significant.items()]
+    groups: dict[tuple[str, ...], list[str]] = {}  # sites with the same outcomes read as one item
+    for s, labels in significant.items():
+        groups.setdefault(tuple(labels), []).append(s)
+    named = [f"{join_words(list(labels))} at {join_words(at)}" for labels, at in groups.items()]
     text = join_words(named, "none of the changes")
     if len(named) > 1:  # a list of lists: separate its items clearly
         text = ", ".join(named[:-1]) + ", and " + named[-1]
