@@ -64,3 +64,27 @@ def test_the_site_codes_and_short_words_of_the_shipped_transcripts_are_kept(real
     res = scrub_text("[SYNTHETIC TRANSCRIPT - not a real interview] INT-LO-001 and INT-SO-002, INT-NO-003\n"
                      "Respondent: It was SO hard. NO way.", real, [])
     assert res.uncertain == () and "[NAME]" not in res.text
+
+
+def test_the_evaluation_set_with_its_names_in_capitals_still_holds_them():
+    """Every name span of the evaluation set upper-cased: before the fix 40 of
+    545 names beyond the registers were released unreviewed (recall with
+    review 0.927); now only invented names of up to five letters that no
+    gazetteer holds ("ZORVY"), which read like an unknown acronym, are."""
+    import copy
+    from pathlib import Path
+
+    from selfcare.core import io as sio
+    from selfcare.deidentify.evaluate import evaluate_scrubber
+
+    data = sio.read_json(Path(__file__).resolve().parents[2] / "resources" / "evaluation" / "deid_evaluation.json")
+    caps = copy.deepcopy(data)
+    for p in caps["passages"]:
+        text = list(p["text"])
+        for s in p["spans"]:
+            if s["kind"] in ("register_name", "out_of_register_name", "variant"):
+                text[s["start"]:s["end"]] = p["text"][s["start"]:s["end"]].upper()
+        p["text"] = "".join(text)
+    report = evaluate_scrubber(caps, load_lexicon())["recall_by_kind"]
+    assert report["register_name"]["recall"] == report["variant"]["recall"] == 1.0
+    assert report["out_of_register_name"]["recall_with_review"] >= 0.99
