@@ -236,8 +236,8 @@ def test_the_public_context_is_the_name_as_written():
 
 def test_markup_text_exactly():
     html = '<p class="x">Ada&nbsp;&amp;<br/>Bo</p>\n<img src="a.png" alt="Fig"><img alt="">\n<script>\nx\n</script>End'
-    assert markup_text(html) == "  x Ada\xa0& Bo \n  a.png  Fig  \n \nx\n End"
-    assert markup_text("<style/>a</p>b") == " a b"
+    assert markup_text(html) == "  x Ada\xa0&  Bo \n  a.png  Fig  \n \nx\n End"
+    assert markup_text("<style/>a</p>b") == "  a b"
 
 
 def test_segments_by_suffix_and_signature():
@@ -288,7 +288,7 @@ def test_public_names_edge_cases():
 
 def test_markup_edge_cases():
     assert markup_text("<p>Ada\nQuill</p>") == " Ada\nQuill "
-    assert markup_text("</script>Ada<img alt='Bo'/>") == " Ada  Bo "
+    assert markup_text("</script>Ada<img alt='Bo'/>") == " Ada  Bo  "
     assert markup_text("<script>x</script><style>y</style>z") == " x  y z"
     assert document_segments("x.png", b"\x89PNG\r\n\x1a\nAda Quill text") == []
     assert document_segments("dir.v2/notes", b"Ada") == [Segment("", "Ada", True)]

@@ -211,3 +211,74 @@ def test_a_hit_names_the_raw_row_never_the_pseudonym(index):
     assert sources == ["participants.csv row 2", "participants.csv row 1"]
     shown = json.dumps(report) + str(LeakError(report))
     assert not any(p in shown for p in pids) and "released" not in shown and "LO-00" not in shown
+
+
+# ------------------------------------------------------------ found by mutation testing
+def test_reader_details_exactly():
+    assert read_document("a", b"\xef\xbb\xbfRosa") == Document([Segment("", "Rosa", True)], [])
+    jpeg = b"\xff\xd8\xff\xe0"
+    assert read_document("a", jpeg) == Document([], [Skipped("", "JPEG image without a text layer", False)])
+    assert read_document("t.csv.gz", gzip.compress(b"a,b")) == Document([Segment("", "a | b", True)], [])
+    data = b"x"
+    for _ in range(documents.MAX_DEPTH):
+        data = gzip.compress(data)
+    assert read_document("a.gz", data) == Document([Segment("", "x", True)], [])
+    assert read_document("data.txt", b'["Ros\\u0061"]') == Document([Segment("", "[Rosa]", True)], [])
+    assert read_document("data.txt", b'\n {"a": "\\u0041"}') == Document([Segment("", "\n {a: A}", True)], [])
+    assert sniff(b" " * 1019 + b"%PDF-") == "pdf" and sniff(b" " * 1020 + b"%PDF-") == "text"
+
+
+def test_payload_and_markup_details_exactly():
+    text = base64.b64encode(b"a\nRosa").decode()
+    wrapped = f"data:text/plain;base64,{text[:4]}\n  {text[4:]}"
+    assert documents.strip_image_payloads(wrapped) == " a Rosa "
+    assert documents.markup_text('<a title="one\ntwo">x</a>') == "  one two \nx "
+    assert documents.markup_text("<!--x-->") == " x "
+    assert documents.markup_text("<svg><![CDATA[x]]></svg>") == "  CDATA[x  "
+    assert documents.markup_text("<br/>a") == "  a"
+
+
+def test_a_blank_pdf_page_and_an_encrypted_pdf():
+    from pypdf import PdfWriter
+
+    blank = PdfWriter()
+    blank.add_blank_page(100, 100)
+    buf = io.BytesIO()
+    blank.write(buf)
+    assert read_document("a.pdf", buf.getvalue()) == Document([Segment("page 1", "", False)], [])
+    blank.encrypt("secret", algorithm="RC4-128")
+    locked = io.BytesIO()
+    blank.write(locked)
+    assert read_document("a.pdf", locked.getvalue()) == Document([], [Skipped("", "unreadable pdf file", True)])
+
+
+def test_every_member_of_an_archive_is_read_or_listed():
+    jpeg = b"\xff\xd8\xff\xe0"
+    two = io.BytesIO()
+    with zipfile.ZipFile(two, "w") as zf:
+        zf.writestr("b.jpg", jpeg)
+        zf.writestr("c.jpg", jpeg)
+        zf.writestr("d.txt", "Rosa")
+    doc = read_document("x.zip", two.getvalue())
+    assert doc.skipped == [Skipped("b.jpg", "JPEG image without a text layer", False),
+                           Skipped("c.jpg", "JPEG image without a text layer", False)]
+    assert doc.segments == [Segment("d.txt", "Rosa", True)]
+    # an unreadable member does not stop the members after it
+    mixed = io.BytesIO()
+    with zipfile.ZipFile(mixed, "w") as zf:
+        zf.writestr("a.txt", "x")
+        zf.writestr("b.txt", "Rosa")
+    flagged = bytearray(mixed.getvalue())
+    flagged[6] |= 1  # the first member's local header
+    central = flagged.find(b"PK\x01\x02")
+    flagged[central + 8] |= 1  # and its central directory entry
+    doc = read_document("z.zip", bytes(flagged))
+    assert doc == Document([Segment("b.txt", "Rosa", True)],
+                           [Skipped("a.txt", "archive member cannot be read (encrypted or damaged)", True)])
+
+
+def test_a_leak_error_says_where_the_outputs_went():
+    report = {"hits": [{"file": "a.md", "type": "name", "count": 1}], "unreadable": [],
+              "quarantined": ["results/a.md"], "quarantine_dir": "quarantine/leak_check"}
+    assert str(LeakError(report)).endswith(
+        "  - a.md: name x1\n  the 1 affected output(s) were moved out of results/ to quarantine/leak_check/")

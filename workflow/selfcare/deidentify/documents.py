@@ -115,6 +115,9 @@ _TEXT_MIME = re.compile(r"text/|application/(?:json|xml|xhtml\+xml|javascript|ec
 _BREAKS = re.compile(r"[\r\n]+")
 _JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: Byte-order marks of UTF-32 and UTF-16 (UTF-32 first: its little-endian mark starts with UTF-16's).
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+         (b"\xfe\xff", "utf-16"))
 #: How deep archives inside archives are opened.
 MAX_DEPTH = 4
 
@@ -143,8 +146,8 @@ def _payload(m: re.Match[str]) -> str:
     mime = m.group("mime") or ""
     if _TEXT_MIME.match(mime):
         try:  # a text payload is text a reader gets: decoded, on one line
-            raw = base64.b64decode("".join(m.group("b64").split()), validate=True)
-            return " " + _BREAKS.sub(" ", raw.decode("utf-8")) + " "
+            raw = base64.b64decode("".join(m.group("b64").split()))  # the pattern admits the alphabet only
+            return " " + _BREAKS.sub(" ", raw.decode()) + " "
         except (binascii.Error, ValueError):
             return f"data:{mime};base64,[unreadable payload]"
     return f"data:{mime.split('/')[0] or 'binary'};base64,[payload]"
@@ -185,9 +188,6 @@ class _Reader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._put(" ")
         self._attrs(attrs)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
         self._put(" ")
@@ -277,21 +277,14 @@ def _png_texts(data: bytes) -> list[Segment]:
 def _pdf_pages(data: bytes) -> list[Segment]:
     from pypdf import PdfReader
 
-    reader = PdfReader(_io.BytesIO(data))
-    if reader.is_encrypted:
-        raise ValueError("encrypted")
+    reader = PdfReader(_io.BytesIO(data))  # an encrypted PDF it cannot open raises on its pages
     return [Segment(f"page {i}", page.extract_text() or "", False) for i, page in enumerate(reader.pages, 1)]
 
 
 def _decode(data: bytes) -> str | None:
     """Text of a file: UTF-8 (a byte-order mark dropped), or UTF-16/32 with
     a byte-order mark; ``None`` when it is none of these."""
-    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
-                       (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
-        if data.startswith(bom):
-            break
-    else:
-        codec = "utf-8"
+    codec = next((c for bom, c in _BOMS if data.startswith(bom)), "utf-8-sig")
     try:
         text = data.decode(codec)
     except UnicodeDecodeError:
@@ -343,8 +336,7 @@ def _read(name: str, data: bytes, depth: int) -> Document:
         if kind == "zip":
             return _zip(data, depth)
         if kind == "gzip":
-            inner = PurePosixPath(name)
-            return _read(str(inner.with_suffix("")) if inner.suffix else name, gzip.decompress(data), depth + 1)
+            return _read(PurePosixPath(name).stem, gzip.decompress(data), depth + 1)
     except Exception:  # noqa: BLE001 - any failure of a reader: unreadable, and said so
         return Document([], [Skipped("", f"unreadable {kind} file", True)])
     text = _decode(data)
