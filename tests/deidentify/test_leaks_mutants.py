@@ -10,6 +10,7 @@ import zipfile
 import pandas as pd
 import pytest
 from selfcare.deidentify import leaks
+from selfcare.deidentify.documents import read_document
 from selfcare.deidentify.leaks import (
     LEAK_TYPES,
     LeakError,
@@ -229,9 +230,6 @@ def test_register_identifiers_with_corrections():
     ]
     assert register_identifiers(registers) == records[:4]
     assert register_identifiers(registers, corrections.iloc[:0]) == records[:4]
-    labelled = register_identifiers(registers, None, {"participants": ["P1", None, None], "interviewees": [None]})
-    assert [r["source"] for r in labelled] == ["participants row 1 (released as P1)"] * 2 + [
-        "interviewees row 1 (not released)"] * 2
     frame = pd.DataFrame({"full_name": [None, "Cy Dee"]})
     assert register_identifiers({"p.csv": frame}) == [{"type": "name", "value": "Cy Dee", "source": "p.csv row 2"}]
 
@@ -257,13 +255,15 @@ def test_sources_are_indexed_by_type_and_identifier():
 
 
 def test_extractable_text_by_file_type(monkeypatch):
-    assert extractable_text("a.jpg", b"x") is None
-    assert extractable_text("a.jpeg", b"x") is None
-    assert extractable_text("a.gif", b"x") is None
-    assert extractable_text("a.webp", b"x") is None
+    assert extractable_text("a", b"\xff\xd8\xffx") is None
+    assert extractable_text("a", b"GIF87ax") is None
+    assert extractable_text("a", b"GIF89ax") is None
+    assert extractable_text("a", b"RIFF\0\0\0\0WEBPx") is None
+    assert extractable_text("a", b"II*\x00x") is None and extractable_text("a", b"MM\x00*x") is None
+    assert extractable_text("a.jpg", b"Ada") == "Ada", "a name is no reason to skip text"
     assert extractable_text("a.png", b"\x89PNG\r\n\x1a\n") == ""
-    assert extractable_text("a.csv", b"a,\xffb") == "a | b"
-    assert extractable_text("a.txt", b"a,\xffb") == "a,b"
+    assert extractable_text("a.csv", b"a,b") == "a | b"
+    assert extractable_text("a.csv", b"a,\xffb") is None
     assert extractable_text("README", b"a,b") == "a,b"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -288,7 +288,8 @@ def test_scan_outputs_report(index):
         "status": "failed",
         "files_scanned": 3,
         "files_skipped": 1,
-        "skipped": ["a.png"],
+        "skipped": ["a.png (image without a text layer)"],
+        "unreadable": [],
         "identifiers_indexed": dict(index.sizes),
         "hits": [
             {"file": "a.md", "type": "postcode", "count": 1, "locations": [{"where": "line 1", "source": UNKNOWN}]},
@@ -373,8 +374,11 @@ def test_a_postcode_inside_a_longer_indexed_postcode_counts_once():
     assert hits("at W17 0RE.", index) == {"postcode": 1}
 
 
-def test_undecodable_bytes_in_zip_members_are_ignored():
+def test_undecodable_zip_members_are_reported_not_read_around():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("a.txt", b"Quen\xffnell")
-    assert extractable_text("coding.qdpx", buf.getvalue()) == "Quennell"
+    assert extractable_text("coding.qdpx", buf.getvalue()) == ""
+    report = scan_outputs({"coding.qdpx": read_document("coding.qdpx", buf.getvalue())}, build_leak_index([]))
+    assert report["status"] == "failed" and report["files_skipped"] == 1
+    assert report["unreadable"] == ["coding.qdpx a.txt (binary file of unknown type or text not in UTF-8/16/32)"]

@@ -322,7 +322,7 @@ def test_register_identifiers_add_name_variants(lex):
     regs = {"participants.csv": pd.DataFrame({"full_name": ["Robert Pemberton"], "email": ["bob@example.org"]})}
     base = register_identifiers(regs)
     assert [(r["type"], r["value"]) for r in base] == [("name", "Robert Pemberton"), ("email", "bob@example.org")]
-    with_variants = register_identifiers(regs, None, None, lex)
+    with_variants = register_identifiers(regs, None, lex)
     assert with_variants[:2] == base
     # the variant is indexed as a first name beside the person's surname, from the same row
     assert with_variants[2:] == [

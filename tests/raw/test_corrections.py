@@ -94,7 +94,7 @@ def test_corrections_without_old_value_column_are_refused(tables):
     "change, message",
     [
         ({"file": "nosuch.csv"}, "not in the hand-over"),
-        ({"column": "es_99"}, "column 'es_99' is not in baseline.csv"),
+        ({"column": "es_99"}, "names a column that is not in baseline.csv"),
         ({"record_id": "LO-999"}, "no record of baseline.csv"),
     ],
 )

@@ -258,7 +258,7 @@ def _(v: Variant) -> Expect:
     e = v.edit(P)
     e.add_column("nickname", "")
     v.save(P, e)
-    return Expect("unknown_column", P, e.header_line, "nickname")
+    return Expect("unknown_column", P, e.header_line, f"#{len(e.header)}")  # by position, never the header text
 
 
 # --- values --------------------------------------------------------------------

@@ -205,6 +205,20 @@ def test_leak_check_settings_rerun_only_the_leak_check(workdir):
     assert planned - {"all"} == {"leak_check"}
 
 
+def test_evaluation_minimums_rerun_only_the_evaluation(workdir):
+    # the scrubber's minimums are not de-identification's params either
+    cfg_path = workdir / "config/config.yaml"
+    original = cfg_path.read_text()
+    cfg = yaml.safe_load(original)
+    cfg["deidentify"]["evaluation"]["min_precision"]["NAME"] = 0.9
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    try:
+        planned = _planned_rules(workdir)
+    finally:
+        cfg_path.write_text(original)
+    assert planned - {"all"} == {"deid_evaluation"}
+
+
 def test_scoring_rule_change_reruns_scoring(workdir):
     path = workdir / "config/measures.yaml"
     original = path.read_text()

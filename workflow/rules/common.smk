@@ -188,13 +188,19 @@ def rule_scripts():
 
 #: Keys of config["deidentify"] that only the leak check reads.
 LEAK_CHECK_KEYS = ("leak_ignore_words",)
+#: Keys of config["deidentify"] that only the scrubber's evaluation reads.
+EVALUATION_KEYS = ("evaluation",)
 
 
 def deidentify_params():
-    """config["deidentify"] without the leak check's settings, so that
-    changing those reruns only the leak check, never de-identification and
-    everything downstream."""
-    return {k: v for k, v in config["deidentify"].items() if k not in LEAK_CHECK_KEYS}
+    """config["deidentify"] without the leak check's and the evaluation's
+    settings, so that changing those reruns only that check, never
+    de-identification and everything downstream."""
+    return {
+        k: v
+        for k, v in config["deidentify"].items()
+        if k not in LEAK_CHECK_KEYS + EVALUATION_KEYS
+    }
 
 
 def config_without_leak_check():

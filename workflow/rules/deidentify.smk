@@ -81,5 +81,7 @@ rule deid_evaluation:
     threads: 1
     resources:
         mem_mb=2048,
+    params:
+        minimums=config["deidentify"]["evaluation"],
     script:
         "../scripts/deid_evaluation.py"

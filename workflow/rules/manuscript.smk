@@ -228,6 +228,7 @@ rule leak_check:
         registers=expand(
             "{raw}/{f}", raw=str(RAW), f=["participants.csv", "interviewees.csv"]
         ),
+        # the de-identified tables: scanned like every output, so made first
         released=["results/deid/participants.csv", "results/deid/interviewees.csv"],
         bibliography=wf("manuscript/references.bib"),
         manuscript=wf("manuscript/index.qmd"),

@@ -32,24 +32,33 @@ def setup_logging(log_path: str | None) -> None:
     LOG.propagate = False
 
 
+def _ours(filename: str) -> bool:
+    return "/selfcare/" in filename or "/scripts/" in filename
+
+
 def describe_error(exc: BaseException) -> str:
     """One line about a failure that never quotes data.
 
-    Messages of errors raised inside the ``selfcare`` package are written so
-    that they name files, rows, columns and checks but no values, and are
-    shown. An error raised inside another library may quote the value it
-    choked on (a name, a date), so only its type and where our code called it
-    are shown.
+    A message is shown only when our own code wrote it: the error is of a
+    class the ``selfcare`` package defines, or it was raised by a ``raise``
+    statement of the package or a script (those messages name files, rows,
+    columns and checks but no values). Any other error may quote the value
+    it choked on (a name, a date): one raised inside another library, and
+    one raised by a built-in that our code called (``int("Khan")``,
+    ``date.fromisoformat(...)``: C functions leave no frame of their own, so
+    the last frame is ours, but its line is no ``raise``). Of those only the
+    type and where our code called it are shown.
     """
     frames = traceback.extract_tb(exc.__traceback__)
     last = frames[-1] if frames else None
-    ours = [f for f in frames if "/selfcare/" in f.filename or "/scripts/" in f.filename]
-    raised_here = last is not None and ("/selfcare/" in last.filename or "/scripts/" in last.filename)
+    ours = [f for f in frames if _ours(f.filename)]
     where = ours[-1] if ours else last
     loc = f" (in {where.filename.rsplit('/', 1)[-1]}, line {where.lineno})" if where else ""
-    if raised_here:
+    own_class = type(exc).__module__.split(".")[0] == "selfcare"
+    raised_here = last is not None and _ours(last.filename) and (last.line or "").lstrip().startswith("raise")
+    if own_class or raised_here:
         return f"{type(exc).__name__}: {exc}{loc}"
-    return (f"{type(exc).__name__} raised by a library{loc}; its message is withheld because it may "
+    return (f"{type(exc).__name__} raised by a library or built-in{loc}; its message is withheld because it may "
             "quote data values; rerun the script under a debugger on the secure machine to see it")
 
 

@@ -5,6 +5,9 @@ a replaced region, and *held for review* when the rest lies in words the
 scrubber left for a data steward (the stage stops until each is decided, so
 nothing held reaches an output undecided). Precision is counted over replaced
 regions: a region is correct when it overlaps a labelled span.
+:func:`check_evaluation` holds the figures to the minimums of the
+configuration (``deidentify.evaluation``), so that a scrubber that regresses
+fails the build.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from selfcare.deidentify.lexicon import Lexicon
 from selfcare.deidentify.names import build_name_matcher
 from selfcare.deidentify.scrub import PLACEHOLDER_TYPES, scrub_text
 
-__all__ = ["evaluate_scrubber"]
+__all__ = ["EvaluationError", "THRESHOLDS", "check_evaluation", "evaluate_scrubber"]
 
 
 def _covered(text: str, start: int, end: int, regions: list[tuple[int, int]]) -> bool:
@@ -88,3 +91,63 @@ def evaluate_scrubber(eval_set: Mapping[str, Any], lexicon: Lexicon) -> dict[str
         "regions": total,
         "non_identifiers_held_for_review": held_other,
     }
+
+
+#: Setting of ``deidentify.evaluation`` -> (section of the report, figure, what it is called).
+THRESHOLDS: dict[str, tuple[str, str, str]] = {
+    "min_recall": ("recall_by_kind", "recall", "recall (removed)"),
+    "min_recall_with_review": ("recall_by_kind", "recall_with_review", "recall with review"),
+    "min_precision": ("precision_by_type", "precision", "precision"),
+}
+
+
+class EvaluationError(ValueError):
+    """The scrubber falls short of a minimum of ``deidentify.evaluation``; lists each shortfall."""
+
+    def __init__(self, failures: list[str]):
+        self.failures = failures
+        super().__init__(
+            f"rule deid_evaluation: the scrubber falls short on the evaluation set ({len(failures)} figure(s)):\n"
+            + "\n".join(f"  - {f}" for f in failures)
+        )
+
+
+def check_evaluation(report: Mapping[str, Any], minimums: Mapping[str, Mapping[str, float]]) -> dict[str, Any]:
+    """Hold the evaluation's figures to their configured minimums.
+
+    Parameters
+    ----------
+    report : mapping
+        The result of :func:`evaluate_scrubber`.
+    minimums : mapping
+        ``deidentify.evaluation``: for each setting of :data:`THRESHOLDS`,
+        identifier kind (recall) or placeholder type (precision) -> the
+        smallest share accepted (0 to 1).
+
+    Returns
+    -------
+    dict
+        Per setting and kind: ``{"required", "measured", "passed"}``.
+
+    Raises
+    ------
+    EvaluationError
+        When a figure is below its minimum, or a kind with a minimum was not
+        measured (no span or region of it); the message names the kind, the
+        figure, the measured and the required share.
+    """
+    verdicts: dict[str, Any] = {}
+    failures: list[str] = []
+    for setting, (section, figure, label) in THRESHOLDS.items():
+        rows = report[section]
+        for kind, required in sorted(minimums.get(setting, {}).items()):
+            measured = rows.get(kind, {}).get(figure)
+            passed = measured is not None and measured >= required
+            verdicts.setdefault(setting, {})[kind] = {"required": required, "measured": measured, "passed": passed}
+            if measured is None:
+                failures.append(f"{kind}: {label} not measured (none in the evaluation set); {setting} is {required}")
+            elif not passed:
+                failures.append(f"{kind}: {label} {measured} is below the required {required} ({setting})")
+    if failures:
+        raise EvaluationError(failures)
+    return verdicts

@@ -7,7 +7,10 @@ text; :func:`find_identifiers` says where; :func:`scan_outputs` runs over
 every output file read as a reader meets it
 (:func:`selfcare.deidentify.documents.document_segments`). Reports name the
 file, the line or page, the identifier type and the register row it came from
-(with its pseudonym when released), never the value.
+(its number in the raw register only: never the pseudonym it was released
+under, which beside the hit's place would tie a released record to the
+leaked identifier), never the value. Files or archive members that could not
+be read are listed with the reason; one that may carry text fails the check.
 
 Names that a manuscript prints in public (cited authors and editors, its own
 authors) are read in their own context: a register first name written as part
@@ -26,9 +29,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from selfcare.deidentify.documents import Segment, document_segments, strip_image_payloads
+from selfcare.deidentify.documents import Document, Segment, Skipped, document_segments, strip_image_payloads
 from selfcare.deidentify.keys import _phone_digits
-from selfcare.deidentify.leak_sources import REGISTER_COLUMNS, register_identifiers, released_pseudonyms
+from selfcare.deidentify.leak_sources import REGISTER_COLUMNS, register_identifiers
 from selfcare.deidentify.names import _CHAR_FOLD, _LETTER, _fold, _name_parts, _unaccent
 from selfcare.deidentify.scrub import _EMAIL_RE, PLACEHOLDER_TYPES
 
@@ -39,7 +42,6 @@ __all__ = [
     "build_leak_index",
     "find_identifiers",
     "register_identifiers",
-    "released_pseudonyms",
     "scan_bytes",
     "scan_outputs",
     "scan_text",
@@ -56,10 +58,6 @@ LEAK_TYPES: tuple[str, ...] = (
     "postcode",
 )
 
-
-# ---------------------------------------------------------------------------
-# 5. Leak check
-# ---------------------------------------------------------------------------
 
 _MONTH_NUMBERS = {
     name: i
@@ -508,14 +506,19 @@ class LeakError(RuntimeError):
         for h in report["hits"]:
             lines.append(f"  - {h['file']}: {h['type']} x{h['count']}")
             lines += [f"      {loc['where']}: {loc['source']}" for loc in h.get("locations", [])]
+        unreadable = report.get("unreadable", [])
+        lines += [f"  - {u}: cannot be read, so not checked" for u in unreadable]
         if report.get("quarantine_dir"):
             lines.append(
                 f"  the {len(report.get('quarantined', []))} affected output(s) were moved out of "
                 f"results/ to {report['quarantine_dir']}/"
             )
+        found = f"{len(report['hits'])} file/type pair(s)"
+        if unreadable:
+            found += f", {len(unreadable)} unreadable file(s) or member(s) that may carry text"
         super().__init__(
             "rule leak_check: identifiers from the raw registers found in outputs "
-            f"({len(report['hits'])} file/type pair(s)); values are not shown:\n" + "\n".join(lines)
+            f"({found}); values are not shown:\n" + "\n".join(lines)
         )
 
 
@@ -529,6 +532,9 @@ def extractable_text(name: str, data: bytes) -> str | None:
     return None if segments is None else "\n".join(seg.text for seg in segments)
 
 
+#: A file passed as ``None`` to :func:`scan_outputs`.
+_NOT_READ = Skipped("", "image without a text layer", False)
+
 #: Hit locations listed per file and identifier type (the count covers all).
 MAX_LOCATIONS = 50
 
@@ -541,37 +547,57 @@ def _sources(index: LeakIndex, kind: str, key: str) -> str:
     return "; ".join(rows[:3]) + more
 
 
-def scan_outputs(texts: Mapping[str, Sequence[Segment] | str | None], index: LeakIndex) -> dict[str, Any]:
+def _skipped_label(path: str, skipped: Any) -> str:
+    return f"{' '.join(filter(None, (path, skipped.where)))} ({skipped.reason})"
+
+
+def scan_outputs(
+    texts: Mapping[str, Document | Sequence[Segment] | str | None], index: LeakIndex
+) -> dict[str, Any]:
     """Scan every output's text; report hits by file and type, with places and sources (no values).
 
     Parameters
     ----------
     texts : mapping
-        File path -> its segments (:func:`selfcare.deidentify.documents.document_segments`),
-        a plain text (read line by line), or ``None`` for files that cannot be scanned.
+        File path -> its :class:`~selfcare.deidentify.documents.Document`
+        (:func:`~selfcare.deidentify.documents.read_document`), its segments,
+        a plain text (read line by line), or ``None`` for a file that was
+        not read (an image without a text layer).
     index : selfcare.deidentify.leaks.LeakIndex
         The identifiers to look for.
 
     Returns
     -------
     dict
-        ``status``, file counts, the index sizes, ``hits`` (file, type,
-        count and ``locations``: each hit's ``where``, e.g. ``"line 12"`` or
-        ``"page 3"``, and ``source``, the register row(s) of the identifier,
-        at most :data:`MAX_LOCATIONS` per file and type) and ``hits_by_type``.
+        ``status`` (``"failed"`` on a hit or on an unreadable file or
+        member that may carry text), file counts, the index sizes, ``hits``
+        (file, type, count and ``locations``: each hit's ``where``, e.g.
+        ``"line 12"`` or ``"page 3"``, and ``source``, the register row(s)
+        of the identifier, at most :data:`MAX_LOCATIONS` per file and type),
+        ``hits_by_type``, ``skipped`` (every file or member not read, as
+        ``"path [member] (reason)"``; ``files_skipped`` counts them) and
+        ``unreadable`` (those of them that may carry text).
     """
     hits = []
     totals: dict[str, int] = {}
-    skipped = []
+    skipped: list[str] = []
+    unreadable: list[str] = []
+    whole = 0
     for path in sorted(texts):
         segments = texts[path]
         if segments is None:
-            skipped.append(path)
-            continue
-        if isinstance(segments, str):
-            segments = [Segment("", segments, True)]
+            segments = Document([], [_NOT_READ])
+        elif isinstance(segments, str):
+            segments = Document([Segment("", segments, True)], [])
+        elif not isinstance(segments, Document):
+            segments = Document(list(segments), [])
+        for s in segments.skipped:
+            skipped.append(_skipped_label(path, s))
+            if s.fatal:
+                unreadable.append(skipped[-1])
+        whole += any(s.where == "" for s in segments.skipped)
         found: dict[str, list[dict[str, str]]] = {}
-        for seg in segments:
+        for seg in segments.segments:
             for line, kind, key in find_identifiers(seg.text, index):
                 where = " ".join(filter(None, (seg.where, f"line {line}" if seg.lines else "")))
                 found.setdefault(kind, []).append({"where": where, "source": _sources(index, kind, key)})
@@ -580,10 +606,11 @@ def scan_outputs(texts: Mapping[str, Sequence[Segment] | str | None], index: Lea
             hits.append({"file": path, "type": kind, "count": n, "locations": found[kind][:MAX_LOCATIONS]})
             totals[kind] = totals.get(kind, 0) + n
     return {
-        "status": "failed" if hits else "passed",
-        "files_scanned": len(texts) - len(skipped),
+        "status": "failed" if hits or unreadable else "passed",
+        "files_scanned": len(texts) - whole,
         "files_skipped": len(skipped),
         "skipped": skipped,
+        "unreadable": unreadable,
         "identifiers_indexed": dict(index.sizes),
         "hits": hits,
         "hits_by_type": dict(sorted(totals.items())),

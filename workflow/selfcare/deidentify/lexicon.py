@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 __all__ = [
+    "ACRONYMS",
     "CALENDAR_WORDS",
     "CONTEXT_RE",
     "Lexicon",
@@ -70,6 +71,13 @@ CALENDAR_WORDS: frozenset[str] = frozenset(
         "december", "christmas", "easter",
     }
 )
+
+#: Acronyms that the name gazetteer also holds as a surname or first name:
+#: written in capitals they are kept ("NICE guidance", "the UK", "SU" for
+#: service user, "ED" for the emergency department, "PA", "OK", "US").
+#: Acronyms the gazetteer does not hold (NHS, GP, A&E, CPA, CMHT, WRAP, PCT)
+#: need no entry (see :meth:`selfcare.deidentify.names.NameMatcher.verdict`).
+ACRONYMS: frozenset[str] = frozenset({"ed", "nice", "ok", "pa", "su", "uk", "us"})
 
 _TITLES = (
     r"Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Nurse|Sister|Matron|Rev|"

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from selfcare.deidentify.lexicon import CALENDAR_WORDS, CONTEXT_RE, Lexicon
+from selfcare.deidentify.lexicon import ACRONYMS, CALENDAR_WORDS, CONTEXT_RE, Lexicon
 
 __all__ = [
     "COMMON_WORD_NAMES",
@@ -332,8 +332,8 @@ class NameMatcher:
             return UNCERTAIN if capital else None
         if not common and self._near_part(key):
             return NAME
-        if word.isupper() and len(key) <= 5 and (common or key not in lex.first):
-            return None  # an acronym: NHS, GP, CMHT, SO
+        if word.isupper() and len(key) <= 5:
+            return self._capitals(key, common, opens)
         if capital:
             if not common:
                 return NAME if lex.is_name(key) else UNCERTAIN
@@ -343,6 +343,26 @@ class NameMatcher:
         if key in lex.known and lex.frequency.get(key, 0.0) < _LOWER_CASE_NAME_PCT:
             return None  # "hang", "so": a rare first name and a word
         return NAME if key in lex.first else WEAK
+
+    def _capitals(self, key: str, common: bool, opens: bool) -> str | None:
+        """The verdict on a short word in capitals ("NHS", "KHAN", "LEE").
+
+        A known acronym (:data:`~selfcare.deidentify.lexicon.ACRONYMS`) and
+        a word the gazetteer does not hold (CMHT, WRAP) are kept; so is a
+        two-letter word (SO, NO: site codes, shouting) and a first name that
+        is also a word and no surname (JOY). A gazetteer name that is no word
+        is a name (KHAN, PATEL, KEVIN); a surname that is also a word (LEE,
+        BELL) goes to review unless it opens a sentence.
+        """
+        lex = self.lexicon
+        assert lex is not None
+        if key in ACRONYMS or not lex.is_name(key):
+            return None
+        if not common:
+            return NAME
+        if len(key) < 3 or key not in lex.last or opens:
+            return None
+        return UNCERTAIN
 
     def _breaks(self, text: str) -> list[tuple[int, int]]:
         """Names split by a hyphen at a line end, as whole spans."""

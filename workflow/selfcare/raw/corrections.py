@@ -65,10 +65,10 @@ def _locate(
         return name, str(c["column"]), None, CorrectionProblem(pos, cid, column, check, detail)
 
     if name not in out:
-        return problem("correction_file", f"names a file that is not in the hand-over ({c['file']})", "file")
+        return problem("correction_file", "names a file that is not in the hand-over", "file")
     col = str(c["column"])
     if col not in out[name].columns:
-        return problem("correction_column", f"column '{col}' is not in {name}.csv", "column")
+        return problem("correction_column", f"names a column that is not in {name}.csv", "column")
     keys = primary_keys.get(name, [])
     if not keys:
         return problem("correction_record", f"{name}.csv has no primary key to locate the record", "record_id")

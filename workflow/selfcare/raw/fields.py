@@ -159,14 +159,20 @@ def check_fields(t: Table, counts: Iterable[str] = ()) -> None:
 
 
 def check_columns(t: Table) -> None:
-    """Columns the codebook declares but the file lacks, and the reverse."""
+    """Columns the codebook declares but the file lacks, and the reverse.
+
+    A missing column is named (the name is the codebook's); a column the
+    codebook does not know is named by its position only ("column #3"): its
+    header cell is data of unknown kind (a file that lost its header has a
+    first data row there: a name, an NHS number).
+    """
     expected = [f["name"] for f in t.schema["fields"]]
     for col in expected:
         if col not in t.frame.columns:
             t.problems.append(Problem(t.path, t.first_data_line - 1, col, "missing_column"))
-    for col in t.frame.columns:
+    for i, col in enumerate(t.frame.columns, 1):
         if col not in expected:
-            t.problems.append(Problem(t.path, t.first_data_line - 1, str(col), "unknown_column"))
+            t.problems.append(Problem(t.path, t.first_data_line - 1, f"#{i}", "unknown_column"))
 
 
 def check_foreign_keys(t: Table, tables: Mapping[str, Table]) -> None:

@@ -19,7 +19,7 @@ CHECKS: dict[str, str] = {
     "field_count": "a row has more or fewer fields than the header",
     "no_rows": "a required file has a header but no data rows",
     "missing_column": "a column of the codebook is absent",
-    "unknown_column": "a column is not in the codebook",
+    "unknown_column": "a column is not in the codebook (named by its position, #1 first)",
     "required": "a required value is empty",
     "type_integer": "value is not a whole number",
     "type_number": "value is not a number",
