@@ -59,7 +59,7 @@ def test_rate_ratio_from_three_people_is_not_estimable():
     ds = pd.DataFrame({"pid": ["a", "b", "c"], "site": ["NO"] * 3, "ae_bl": [1, 2, 3], "ae_fu": [2, 4, 6]})
     out = service_use_by_site(ds, "NO", SERVICE_CFG, {})
     recs = _by_key(out["records"])
-    assert recs["service.no.ae.reduction"]["display"] == "not estimable (3 persons with both reports, fewer than 10)"
+    assert recs["service.no.ae.reduction"]["display"] == "not estimable (3 people with both reports, fewer than 10)"
     assert recs["service.no.ae.p"]["display"] == "not estimable"
     assert recs["service.no.ae.direction"]["display"] == "change"
     row = out["table"].iloc[0]

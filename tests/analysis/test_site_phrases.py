@@ -59,7 +59,8 @@ def test_two_sites_with_unseen_codes():
     assert p["service.sites.ae.totals"] == "from 12 to 5 at EA and from 3 to 6 at WE"
     # each direction word is the site's own record: an increase is worded as an increase
     assert p["service.sites.ae.change"] == "a reduction of 58% (CI 48% to 68%) at EA and an increase of 100% (CI 90% to 110%) at WE"
-    assert p["service.sites.ae.sparse"].startswith("the exact interval and p-value are reported, flagged, for WE,")
+    assert p["service.sites.ae.sparse"].startswith(
+        "Under the sparse-events rule the exact interval and p-value are reported, flagged, for WE (too few events);")
     assert not any(code in text for text in p.values() for code in (" LO", " SO", " NO"))
 
 
@@ -70,14 +71,14 @@ def test_five_sites_in_configured_order_with_odd_codes():
     assert [text.index(f"at {s}") for s in sites] == sorted(text.index(f"at {s}") for s in sites)
     assert "not estimable (fewer than 3 pairs) at Mid" in text and text.count(" and ") == 1 and text.count(", ") == 3
     assert p["change.sites.significant"] == "empowerment at a1 and B"
-    assert "for Z9 and B," in p["service.sites.ae.sparse"]
+    assert "for Z9 (too few events) and B (too few events);" in p["service.sites.ae.sparse"]
     assert p["service.sites.ae.totals"].count("from ") == 5
 
 
 def test_no_sparse_site_no_significant_change_and_not_estimable_rate():
     p = phrases(["EA", "WE"], ae={"WE": (0, 0, "change", None)})
     assert p["change.sites.significant"] == "none of the changes"
-    assert p["service.sites.ae.sparse"].startswith("it applied at no site")
+    assert p["service.sites.ae.sparse"].startswith("The sparse-events rule applied at no site")
     assert p["service.sites.ae.change"].endswith(" and not estimable (no events) at WE")
 
 
@@ -95,3 +96,20 @@ def test_durations_get_totals_but_no_rate_phrase():
     keys = {r["key"] for r in site_summary(recs, tabs, ["EA", "WE"], OUTCOMES, 0.05, FCFG)}
     assert "service.sites.nights.totals" in keys and "service.sites.ae.change" in keys
     assert "service.sites.nights.change" not in keys and "service.sites.nights.sparse" not in keys
+
+
+def test_sparse_reason_names_the_rule_that_applied_and_skips_not_estimable_rows():
+    sites = ["EA", "WE", "NW"]
+    rows = {  # EA: few events; WE: many events among few people; NW: sparse but not estimable
+        "EA": dict(total_pre=6, total_post=4, n_people_with_events=5, sparse=True, headline="exact", not_estimable=None),
+        "WE": dict(total_pre=35, total_post=27, n_people_with_events=7, sparse=True, headline="exact",
+                   not_estimable=None),
+        "NW": dict(total_pre=1, total_post=0, n_people_with_events=1, sparse=True, headline="exact",
+                   not_estimable="1 event, fewer than 5"),
+    }
+    tabs = {s: pd.DataFrame([{"service": "ae", "kind": "events", **rows[s]}]) for s in sites}
+    out = site_summary(per_site_records(sites), tabs, sites, OUTCOMES, 0.05, FCFG,
+                       {"min_total": 20, "min_people": 10})
+    clause = {r["key"]: r["display"] for r in out}["service.sites.ae.sparse"]
+    assert "for EA (10 A&E attendances, fewer than 20) and WE (7 people with any, fewer than 10);" in clause
+    assert "NW" not in clause

@@ -114,7 +114,7 @@ def test_shipped_sentences_read_in_words_when_every_estimate_is_not_estimable():
     text = (Path(__file__).resolve().parents[2] / "manuscript" / "index.qmd").read_text(encoding="utf-8")
     keys = set(re.findall(r"\{\{<\s*var\s+([a-z0-9_.]+)\s*>\}\}", text))
     blank = {k: {"key": k, "value": "not estimable: reason", "display": "not estimable (reason)"}
-             for k in keys if re.search(r"\.(mean|estimate|b|or|or_firth|size|reduction)$", k)}
+             for k in keys if re.search(r"\.(mean|estimate|b|or|or_firth|size|reduction|ci|size_ci|p)$", k)}
     assert len(blank) > 10
     assert check_claims(text, {**BASE, **blank}) > 100
 

@@ -9,7 +9,8 @@ def main(smk):
     records = [r for path in [*smk.input.changes, *smk.input.services] for r in io.read_json(path)]
     tables = {site: io.read_table(path) for site, path in zip(smk.params.sites, smk.input.tables)}
     phrases = site_summary(records, tables, smk.params.sites, smk.params.analysis["outcomes"],
-                           smk.params.analysis["alpha"], smk.params.formatting)
+                           smk.params.analysis["alpha"], smk.params.formatting,
+                           smk.params.analysis.get("service_use_sparse"))
     io.write_json(smk.output.numbers, attach_provenance(phrases, smk.rule, smk.output.numbers, smk.input))
 
 

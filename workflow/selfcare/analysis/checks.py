@@ -25,6 +25,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from selfcare.analysis.specification import join_words
+
 # --------------------------------------------------------------------------
 # validation helpers
 # --------------------------------------------------------------------------
@@ -133,3 +135,32 @@ def _group_arrays(
     levels = _group_levels(data[group], order, group)
     arrays = [data.loc[data[group] == g, value].to_numpy(dtype=float) for g in levels]
     return data, levels, [a for a in arrays if a.size > 0]
+
+
+#: Verdict of a published Table 1 statistic that the hand-over cannot check.
+NOT_ASSESSED = "not assessed"
+
+
+def withdraw_absent_sites(check: pd.DataFrame, absent: Sequence[str], published_sites: Sequence[str]) -> pd.DataFrame:
+    """The check with every data comparison withdrawn when a published site is absent.
+
+    The published statistic compares all ``published_sites``; with one of
+    them missing from the hand-over the recomputed statistic answers another
+    question, so it is not compared: the verdict says "not assessed" and
+    names the absent sites. The published-counts check is kept.
+    """
+    if not absent:
+        return check
+    out = check.copy()
+    why = (f"{NOT_ASSESSED} ({join_words(list(absent))} not in the hand-over; the published statistic compares "
+           f"{join_words(list(published_sites))})")
+    for col in ("computed", "computed_p"):
+        out[col] = float("nan")
+    for col in ("df_match", "p_reproduced"):
+        out[col] = pd.array([pd.NA] * len(out), dtype="boolean")
+    out["computed_df"] = None
+    out["reproduced"] = False
+    consistent = out["counts_consistent"].astype("boolean")
+    out["verdict"] = [why + ("; published value inconsistent with its own counts" if c is False else "")
+                      for c in consistent.astype(object).where(consistent.notna(), None)]
+    return out

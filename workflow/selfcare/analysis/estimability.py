@@ -79,8 +79,12 @@ def _finite(x: Any) -> bool:
         return False
 
 
+#: Plurals that do not add "s".
+_IRREGULAR = {"person": "people"}
+
+
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return f"{n} {word}" if n == 1 else f"{n} {_IRREGULAR.get(word, word + 's')}"
 
 
 def paired_reason(result: Mapping[str, Any], rules: Mapping[str, int]) -> str:

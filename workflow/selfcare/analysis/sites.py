@@ -87,7 +87,7 @@ def _service_change_at(by_key: Mapping[str, Mapping[str, Any]], base: str, site:
 
 
 def _service_phrases(recs: Records, by_key: Mapping[str, Mapping[str, Any]], sites: Sequence[str],
-                     tables: Mapping[str, pd.DataFrame]) -> None:
+                     tables: Mapping[str, pd.DataFrame], sparse_rule: Mapping[str, Any]) -> None:
     """``service.sites.<service>.totals``, ``.change`` and ``.sparse``."""
     services = list(dict.fromkeys(str(v) for t in tables.values() for v in t["service"]))
     for service in services:
@@ -102,14 +102,17 @@ def _service_phrases(recs: Records, by_key: Mapping[str, Mapping[str, Any]], sit
         changes = [_service_change_at(by_key, base[s], s) for s in sites]
         recs.add(f"service.sites.{service}.change", " ".join(sites), join_words(changes),
                  f"Change in the rate of {label} at every site, worded by its direction")
-        sparse = [s for s in sites if _is_sparse(tables[s], service)]
+        why = {s: _sparse_why(tables[s], service, label, sparse_rule) for s in sites}
+        sparse = [s for s in sites if why[s]]
         if sparse:
-            clause = (f"the exact interval and p-value are reported, flagged, for {join_words(sparse)}, "
-                      f"where the {label} were too few for the Poisson model")
+            at = join_words([f"{s} ({why[s]})" for s in sparse])
+            clause = (f"Under the sparse-events rule the exact interval and p-value are reported, flagged, "
+                      f"for {at}; rate ratios from such small counts are very imprecise")
         else:
-            clause = f"it applied at no site: the {label} were numerous enough for the Poisson model at every site"
+            clause = (f"The sparse-events rule applied at no site: the {label} were numerous enough, "
+                      "among enough people, for the Poisson model wherever a rate ratio is reported")
         recs.add(f"service.sites.{service}.sparse", " ".join(sparse) or "none", clause,
-                 f"Sites where the sparse-events rule applied to {label}")
+                 f"Sites where the sparse-events rule applied to {label}, with the reason")
 
 
 def _counts_events(table: pd.DataFrame, service: str) -> bool:
@@ -120,10 +123,25 @@ def _counts_events(table: pd.DataFrame, service: str) -> bool:
     return bool(len(rows)) and str(rows["kind"].iloc[0]) == "events"
 
 
-def _is_sparse(table: pd.DataFrame, service: str) -> bool:
-    """Whether the sparse-events rule chose the exact test for a service at one site."""
+def _sparse_why(table: pd.DataFrame, service: str, label: str, rule: Mapping[str, Any]) -> str:
+    """Why the sparse-events rule replaced the Poisson model for a service at
+    one site ("6 A&E attendances, fewer than 20" or "7 people with any,
+    fewer than 10"), or "" when it did not (or the rate ratio is not
+    estimable at all, which the change phrase says)."""
     rows = table[table["service"].astype(str) == service]
-    return bool(len(rows)) and str(rows["headline"].iloc[0]) == "exact"
+    if not len(rows):
+        return ""
+    r = rows.iloc[0]
+    flagged = bool(r["sparse"]) if "sparse" in r.index else str(r["headline"]) == "exact"
+    not_estimable = "not_estimable" in r.index and not pd.isna(r["not_estimable"]) and str(r["not_estimable"]).strip()
+    if not flagged or not_estimable or str(r["headline"]) != "exact":
+        return ""
+    if not rule or "total_pre" not in r.index:
+        return "too few events"
+    total = int(r["total_pre"]) + int(r["total_post"])
+    if total < int(rule["min_total"]):
+        return f"{total} {label}, fewer than {int(rule['min_total'])}"
+    return f"{int(r['n_people_with_events'])} people with any, fewer than {int(rule['min_people'])}"
 
 
 def site_summary(
@@ -133,6 +151,7 @@ def site_summary(
     outcomes: Sequence[str],
     alpha: float,
     fcfg: Mapping[str, Any],
+    sparse_rule: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The per-site results of every configured site as registry phrases.
 
@@ -151,6 +170,9 @@ def site_summary(
         Significance level.
     fcfg : mapping
         Formatting configuration.
+    sparse_rule : mapping, optional
+        ``analysis.service_use_sparse`` (``min_total``, ``min_people``): the
+        reason the sparse-events rule applied is given against it.
 
     Returns
     -------
@@ -166,5 +188,5 @@ def site_summary(
     by_key = {str(r["key"]): r for r in records}
     recs = Records(fcfg)
     _change_phrases(recs, by_key, list(sites), list(outcomes), float(alpha))
-    _service_phrases(recs, by_key, list(sites), {str(s): service_tables[s] for s in sites})
+    _service_phrases(recs, by_key, list(sites), {str(s): service_tables[s] for s in sites}, sparse_rule or {})
     return recs.items

@@ -14,6 +14,7 @@ import pandas as pd
 
 from selfcare.analysis.baseline import baseline_table
 from selfcare.analysis.change import count_change, paired_change
+from selfcare.analysis.checks import NOT_ASSESSED, withdraw_absent_sites
 from selfcare.analysis.dataset import OUTCOME_LABELS, SERVICE_LABELS, _num
 from selfcare.analysis.estimability import (aliased_terms, estimability_rules, guard_count, guard_paired, guard_tidy,
                                            p_reason, sensitivity_reasons, separated_terms)
@@ -53,7 +54,7 @@ def baseline_characteristics(
     """
     order = _configured_sites(ds["site"], sites)
     display, tests = baseline_table(ds, "site", cfg["baseline_table"], order=order)
-    check = _not_assessed(check_published(tests, published), [s for s in published_sites or [] if s not in order],
+    check = withdraw_absent_sites(check_published(tests, published), [s for s in published_sites or [] if s not in order],
                           published_sites or [])
     recs = Records(fcfg)
     for _, t in tests.iterrows():
@@ -77,35 +78,6 @@ def baseline_characteristics(
     table = fmt.format_baseline_table(display, tests, fcfg, range_decimals=0)
     return {"display": display, "tests": tests, "check": check, "table": table, "records": recs.items,
             "check_records": check_recs.items}
-
-
-#: Verdict of a published Table 1 statistic that the hand-over cannot check.
-NOT_ASSESSED = "not assessed"
-
-
-def _not_assessed(check: pd.DataFrame, absent: Sequence[str], published_sites: Sequence[str]) -> pd.DataFrame:
-    """The check with every data comparison withdrawn when a published site is absent.
-
-    The published statistic compares all ``published_sites``; with one of
-    them missing from the hand-over the recomputed statistic answers another
-    question, so it is not compared: the verdict says "not assessed" and
-    names the absent sites. The published-counts check is kept.
-    """
-    if not absent:
-        return check
-    out = check.copy()
-    why = (f"{NOT_ASSESSED} ({join_words(list(absent))} not in the hand-over; the published statistic compares "
-           f"{join_words(list(published_sites))})")
-    for col in ("computed", "computed_p"):
-        out[col] = float("nan")
-    for col in ("df_match", "p_reproduced"):
-        out[col] = pd.array([pd.NA] * len(out), dtype="boolean")
-    out["computed_df"] = None
-    out["reproduced"] = False
-    consistent = out["counts_consistent"].astype("boolean")
-    out["verdict"] = [why + ("; published value inconsistent with its own counts" if c is False else "")
-                      for c in consistent.astype(object).where(consistent.notna(), None)]
-    return out
 
 
 #: Baseline characteristics in words (for sentences built from the registry).

@@ -26,6 +26,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections import Counter
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
@@ -496,38 +497,13 @@ def _present(needle: str, haystack: str) -> bool:
 
 
 def without_page_furniture(pdf_text: str, repeats: int = 3) -> str:
-    """PDF text without its running headers and page numbers.
-
-    A sentence that runs over a page break is interrupted, in the extracted
-    text, by the page's running header and number. Lines that are only a
-    page number, and short lines repeated on at least ``repeats`` pages (a
-    running header), are dropped, so that such a sentence reads whole again.
-
-    Parameters
-    ----------
-    pdf_text : str
-        Text extracted from the PDF, pages joined by newlines.
-    repeats : int, optional
-        How often a line must recur to count as a running header.
-
-    Returns
-    -------
-    str
-        The text with those lines removed.
-    """
+    """PDF text without lines that are only a page number or a short running
+    header (a line recurring ``repeats`` times or more, with no digit), so
+    that a sentence over a page break reads whole again."""
     lines = pdf_text.split("\n")
-    counts: dict[str, int] = {}
-    for line in lines:
-        counts[line.strip()] = counts.get(line.strip(), 0) + 1
-    kept = [
-        line for line in lines
-        if not re.fullmatch(r"\d{1,4}", line.strip())
-        and not (counts[line.strip()] >= repeats and 0 < len(line.strip()) <= 80 and not _HAS_DIGIT.search(line))
-    ]
-    return "\n".join(kept)
-
-
-_HAS_DIGIT = re.compile(r"\d")
+    counts = Counter(line.strip() for line in lines)
+    return "\n".join(line for line in lines if not re.fullmatch(r"\d{1,4}", line.strip()) and not (
+        counts[line.strip()] >= repeats and 0 < len(line.strip()) <= 80 and not re.search(r"\d", line)))
 
 
 def check_values_rendered(displays: Mapping[str, str], html_text: str, pdf_text: str) -> None:

@@ -63,11 +63,12 @@ def _est_cell(r: Mapping[str, Any], text: str) -> str:
 
 
 def _note(r: Mapping[str, Any]) -> str:
-    """The row's note; a missing interval or p is always explained."""
-    parts = [] if _missing(r.get("note")) else [str(r["note"])]
+    """The row's note; a missing interval or p is always explained. A row that
+    is not estimable reports no method, so the notes about which method's
+    interval and p are reported do not apply to it and are left out."""
     if _why(r):
-        parts.insert(0, f"not estimable: {_why(r)}; no interval or p-value reported")
-    return "; ".join(parts)
+        return f"not estimable: {_why(r)}; no interval or p-value reported"
+    return "" if _missing(r.get("note")) else str(r["note"])
 
 
 def _has_notes(df: pd.DataFrame) -> bool:
