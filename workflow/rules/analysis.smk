@@ -172,7 +172,7 @@ rule site_summary:
     resources:
         mem_mb=1024,
     params:
-        analysis=analysis_params("outcomes", "alpha"),
+        analysis=analysis_params("outcomes", "alpha", "service_use_sparse"),
         formatting=config["formatting"],
         sites=SITES,
     script:

@@ -10,7 +10,7 @@ def main(smk):
     tables = {site: io.read_table(path) for site, path in zip(smk.params.sites, smk.input.tables)}
     phrases = site_summary(records, tables, smk.params.sites, smk.params.analysis["outcomes"],
                            smk.params.analysis["alpha"], smk.params.formatting,
-                           smk.params.analysis.get("service_use_sparse"))
+                           smk.params.analysis["service_use_sparse"])
     io.write_json(smk.output.numbers, attach_provenance(phrases, smk.rule, smk.output.numbers, smk.input))
 
 
