@@ -10,4 +10,4 @@ format (:mod:`selfcare.refiqda`), and the simulator apart
 
 #: The one place the version is written (pyproject.toml reads it; CITATION.cff
 #: and CHANGELOG.md are checked against it).
-__version__ = "0.3.0"
+__version__ = "0.4.0"
