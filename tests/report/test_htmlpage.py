@@ -88,7 +88,7 @@ def test_wrap_tables_puts_every_table_in_a_scrolling_wrapper_with_its_caption_ab
 
 
 def test_compact_appendix_one_row_per_output_with_every_key_anchored():
-    md = provenance_md(MANIFEST)
+    md = provenance_md(MANIFEST, caption="Numbers.")
     rows = [line for line in md.splitlines() if line.startswith("| ") and "sha256" in line and "Rule," not in line]
     assert len(rows) == 3, md
     for e in MANIFEST:
@@ -102,7 +102,7 @@ def test_compact_appendix_one_row_per_output_with_every_key_anchored():
 def test_figures_and_table_notes_have_no_zero_width_characters():
     figs = [{"name": "flow", "rule": "figures", "script": "workflow/scripts/figures.py", "sha256": "a" * 64,
              "inputs": [{"path": "results/analysis/flow.csv", "sha256": "f" * 64}]}]
-    md = figures_provenance_md(figs)
+    md = figures_provenance_md(figs, caption="Figures.")
     assert "results/analysis/flow.csv" in md and not ZERO_WIDTH.search(md)
     note = table_provenance_md({"rule": "tables", "script": "workflow/scripts/tables.py", "module": "m.py",
                                 "inputs": [{"path": "results/analysis/change.csv", "sha256": "c" * 64}]})
@@ -228,7 +228,7 @@ def _render(root: Path, synthetic: bool, template: bool = True):
     if template:
         shutil.copytree(HTML_DIR, source / "_html")
     (stage / "tables").mkdir(parents=True)
-    (stage / "tables" / "provenance.md").write_text(provenance_md(MANIFEST))
+    (stage / "tables" / "provenance.md").write_text(provenance_md(MANIFEST, caption="Numbers."))
     from selfcare.report.provenance import link_factory
 
     variables = {"change": {"lo": {"empowerment": {"mean": "+1.6"}}}}

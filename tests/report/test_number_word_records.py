@@ -63,9 +63,12 @@ def test_simulator_follow_up_target_in_whole_months():
     assert _derived_simulation({}) == []
 
 
-def test_survey_table_names_the_scale_from_the_items():
-    from selfcare.report.tables.qualitative import _scale_note
+def test_survey_caption_takes_its_numbers_and_scale_from_the_registry():
+    from pathlib import Path
 
-    assert _scale_note(pd.DataFrame({"levels": [5, 5]})) == " (five-point scale)"
-    assert _scale_note(pd.DataFrame({"levels": [7]})) == " (seven-point scale)"
-    assert _scale_note(pd.DataFrame(columns=["levels"])) == ""
+    from selfcare.core import io as sio
+
+    caption = sio.read_yaml(Path(__file__).resolve().parents[2] / "manuscript" / "tables.yaml")["survey"]["caption"]
+    for key in ("survey.responded", "survey.invited", "survey.rate", "survey.rate_ci", "survey.likert_levels_word",
+                "config.confidence_pct"):
+        assert "{" + key + "}" in caption

@@ -330,10 +330,15 @@ def test_survey_md():
                            "proportion": [0.4444], "ci_low": [0.2954], "ci_high": [0.6042], "n_missing": [0]})
     likert = pd.DataFrame({"column": ["q09"], "label": ["Funding is a barrier (1-5)"], "levels": [5], "n": [36],
                            "median": [4.0], "q1": [4.0], "q3": [5.0], "mean": [4.03], "pct_agree": [80.56], "n_missing": [0]})
-    md = survey_md(response, binary, likert, FCFG)
+    md = survey_md(response, binary, likert, FCFG, caption="Survey.")
     assert header(md) == ["Question", "Answered", "Yes or agree, % (95% CI)", "Median (IQR)"]
     cap = caption_line(md)
-    assert cap.endswith("{#tbl-survey}") and "36 of 58 invited Trusts responded (62%; 95% CI 49 to 73)" in cap
+    assert cap.endswith("Survey. {#tbl-survey}")  # the caption is the manuscript's (tables.yaml)
+    from selfcare.survey.summary import survey_records
+
+    recs = {r["key"]: r["display"] for r in survey_records(response, binary, likert, FCFG)}
+    assert (recs["survey.responded"], recs["survey.invited"], recs["survey.rate"], recs["survey.rate_ci"]) == (
+        "36", "58", "62%", "49 to 73")
     rows = body_rows(md)
     assert rows[0] == "| Has a strategy | 36 | 44% (30 to 60) |  |"
     assert rows[1] == "| Funding is a barrier (1-5) | 36 | 81% | 4 (4-5) |"
@@ -499,7 +504,7 @@ def test_provenance_md_anchors_and_short_hash():
         {"key": "ancova.empowerment.p", "display": "<0.001", "rule": "ancova", "script": "workflow/scripts/ancova.py",
          "output": "results/analysis/ancova.csv", "output_sha256": "f" * 64},
     ]
-    md = provenance_md(manifest)
+    md = provenance_md(manifest, caption="Numbers.")
     assert header(md) == ["Rule, script and output file", "Numbers (keys, by common stem)"]
     assert caption_line(md).endswith("{#tbl-provenance}")
     rows = body_rows(md)
@@ -516,7 +521,7 @@ def test_provenance_md_anchors_and_short_hash():
 def test_figures_provenance_md():
     figs = [{"name": "flow", "rule": "figures", "script": "workflow/scripts/figures.py",
              "inputs": ["results/analysis/flow.csv", {"path": "config/figures.yaml", "sha256": "x"}], "sha256": "a" * 64}]
-    md = figures_provenance_md(figs)
+    md = figures_provenance_md(figs, caption="Figures.")
     assert header(md) == ["Figure", "Rule", "Script", "Inputs", "sha256 (PNG)"]
     assert caption_line(md).endswith("{#tbl-figures_provenance}")
     row = body_rows(md)[0]

@@ -316,6 +316,9 @@ def survey_records(response: pd.DataFrame, binary: pd.DataFrame, likert: pd.Data
         make_record("survey.invited", int(r["invited"]), fmt.fmt_int(int(r["invited"]), cfg), "Mental Health Trusts invited", "Trusts"),
         make_record("survey.responded", int(r["responded"]), fmt.fmt_int(int(r["responded"]), cfg), "Trusts that responded", "Trusts"),
         make_record("survey.rate", float(r["rate"]) * 100, fmt.fmt_pct(float(r["rate"]) * 100, 0, cfg), "Survey response rate", "%"),
+        make_record("survey.rate_ci", f"{r['ci_low']!r} {r['ci_high']!r}",
+                    fmt.fmt_ci(float(r["ci_low"]) * 100, float(r["ci_high"]) * 100, 0, cfg),
+                    "Confidence interval of the survey response rate (percentage points)"),
     ]
     for _, b in binary.iterrows():
         key = f"survey.{b['column']}"

@@ -35,7 +35,8 @@ from selfcare.report.tables.quantitative import (
 #: Tables whose caption is prose in manuscript/tables.yaml (the others are
 #: built from data or are appendices of the workflow itself).
 CAPTIONED = ("sites", "table1", "flow", "change", "service_use", "models", "sensitivity", "reliability", "qual_counts",
-             "quotes", "reproduction", "table1_check")
+             "quotes", "reproduction", "table1_check", "survey", "provenance", "figures_provenance", "changes",
+             "changed_sentences", "changed_cells", "changed_figures")
 
 __all__ = [
     "build_all",
@@ -161,7 +162,9 @@ def build_with_changes(
     accepted = accepted or {}
     cells = changed_cells(accepted.get("tables", {}), table_snapshot(tables))
     figures = changed_figures(accepted.get("figures", {}), figs)
-    tables["changes"] = changes_md(results.get("changes"), results.get("sentences"), cells, figures)
+    cap = {name: fill_caption(name, (captions or {})[name]["caption"], records_by_key)
+           for name in ("changes", "changed_sentences", "changed_cells", "changed_figures")}
+    tables["changes"] = changes_md(results.get("changes"), results.get("sentences"), cells, figures, captions=cap)
     for name, record in (sources or {}).items():
         if name in tables:
             tables[name] += table_provenance_md(record)
@@ -207,13 +210,14 @@ def _result_tables(
                                       caption=cap["reliability"], **lvl),
         "qual_counts": qual_counts_md(results["code_counts"], framework, fcfg, sites=sites, caption=cap["qual_counts"]),
         "quotes": quotes_md(results["quotes"], framework, caption=cap["quotes"]),
-        "survey": survey_md(results["survey_response"], results["survey_binary"], results["survey_likert"], fcfg, **lvl),
+        "survey": survey_md(results["survey_response"], results["survey_binary"], results["survey_likert"], fcfg,
+                            caption=cap["survey"], **lvl),
         "reproduction": reproduction_md(published, records_by_key, results["table1_check"], fcfg,
                                         float(records_by_key.get("config.alpha", {}).get("value", 0.05)), caption=cap["reproduction"],
                                         sites=list(sites) if sites else None),
         "table1_check": table1_check_md(results["table1_check"], fcfg, caption=cap["table1_check"]),
-        "provenance": provenance_md(manifest),
-        "figures_provenance": figures_provenance_md(figs),
+        "provenance": provenance_md(manifest, caption=cap["provenance"]),
+        "figures_provenance": figures_provenance_md(figs, caption=cap["figures_provenance"]),
     }
 
 
@@ -232,10 +236,14 @@ def changes_md(
     sentences: pd.DataFrame | None = None,
     cells: pd.DataFrame | None = None,
     figures: pd.DataFrame | None = None,
+    *,
+    captions: Mapping[str, str],
 ) -> str:
     """The editors' change list: moved numbers (old -> new), the sentences that
     quote them, the table cells that moved and the figures whose bytes changed;
-    current values highlighted."""
+    current values highlighted. ``captions`` (from ``manuscript/tables.yaml``)
+    by table: ``changes``, ``changed_sentences``, ``changed_cells``,
+    ``changed_figures``."""
     if changes is None or len(changes) == 0:
         body = pd.DataFrame([{"Key": "(none)", "Status": "unchanged", "Accepted": "", "Current": ""}])
     else:
@@ -247,7 +255,7 @@ def changes_md(
                 "Current": [_mark(v) for v in changes["current"]],
             }
         )
-    parts = [pipe_table(body, "Reported numbers that changed since the accepted version", "tbl-changes",
+    parts = [pipe_table(body, captions["changes"], "tbl-changes",
                         raw_columns=["Key", "Current"])]
     if sentences is not None:
         cols = ["Section", "Line", "Sentence (as it now reads)", "Key"]
@@ -255,19 +263,19 @@ def changes_md(
             {"Section": sentences["section"].astype(str), "Line": sentences["line"].astype(str),
              "Sentence (as it now reads)": sentences["sentence"].astype(str),
              "Key": [md_escape(str(k)) for k in sentences["key"]]})
-        parts.append(pipe_table(frame, "Sentences that quote a moved number, to re-read", "tbl-changed-sentences",
+        parts.append(pipe_table(frame, captions["changed_sentences"], "tbl-changed-sentences",
                                 raw_columns=["Key"], widths=[2, 0.8, 6, 2.4]))
     if cells is not None:
         cols = ["Table", "Row", "Column", "Accepted", "Current"]
         frame = _none_row(cols) if len(cells) == 0 else pd.DataFrame(
             {"Table": cells["table"], "Row": cells["row"], "Column": cells["column"], "Accepted": cells["accepted"],
              "Current": [_mark(v) for v in cells["current"]]})
-        parts.append(pipe_table(frame, "Table cells that moved since the accepted version", "tbl-changed-cells",
+        parts.append(pipe_table(frame, captions["changed_cells"], "tbl-changed-cells",
                                 raw_columns=["Row", "Accepted", "Current"]))
     if figures is not None:
         cols = ["Figure", "Status"]
         frame = _none_row(cols) if len(figures) == 0 else pd.DataFrame(
             {"Figure": figures["figure"], "Status": [_mark(s) for s in figures["status"]]})
-        parts.append(pipe_table(frame, "Figures whose image changed since the accepted version", "tbl-changed-figures",
+        parts.append(pipe_table(frame, captions["changed_figures"], "tbl-changed-figures",
                                 raw_columns=["Status"]))
     return "\n".join(parts)

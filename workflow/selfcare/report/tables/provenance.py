@@ -82,7 +82,7 @@ def group_records(manifest: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
     ]
 
 
-def provenance_md(manifest: Sequence[Mapping[str, Any]]) -> str:
+def provenance_md(manifest: Sequence[Mapping[str, Any]], *, caption: str) -> str:
     """The appendix: every number of the registry, grouped by rule and output file.
 
     Parameters
@@ -112,13 +112,6 @@ def provenance_md(manifest: Sequence[Mapping[str, Any]]) -> str:
                 "Numbers (keys, by common stem)": _keys_by_stem(g["records"]),
             }
         )
-    caption = (
-        "Provenance of every number in the registry, by workflow rule and output file: the script that computed "
-        "it, the file that holds it and the first twelve hexadecimal digits of that file's SHA-256 hash; keys are "
-        "listed under their common stem (the key is the stem, a dot and the name after the colon). The full "
-        "record of each number (its full-precision value, meaning, inputs and package modules, with full hashes) "
-        "is on the HTML report's provenance page and in the provenance manifest."
-    )
     df = pd.DataFrame(rows, columns=["Rule, script and output file", "Numbers (keys, by common stem)"])
     return pipe_table(df, caption, "provenance", raw_columns=list(df.columns), widths=[3.2, 8.8], align=["l", "l"])
 
@@ -134,7 +127,7 @@ def _keys_by_stem(records: Sequence[Mapping[str, Any]]) -> str:
                      for stem, parts in stems.items())
 
 
-def figures_provenance_md(figs: Sequence[Mapping[str, Any]]) -> str:
+def figures_provenance_md(figs: Sequence[Mapping[str, Any]], *, caption: str) -> str:
     """Every figure with the rule, script and the specific inputs it was drawn from.
 
     Parameters
@@ -155,10 +148,6 @@ def figures_provenance_md(figs: Sequence[Mapping[str, Any]]) -> str:
                 "sha256 (PNG)": _short(fig.get("sha256")),
             }
         )
-    caption = (
-        "Provenance of the figures: the rule and script that drew each one, the files it was drawn from and the "
-        "first twelve hexadecimal digits of the SHA-256 hash of the image."
-    )
     df = pd.DataFrame(rows, columns=["Figure", "Rule", "Script", "Inputs", "sha256 (PNG)"])
     return pipe_table(df, caption, "figures_provenance", raw_columns=list(df.columns),
                       widths=[1.3, 1.5, 2.6, 5, 1.5], align=["l"] * 5)

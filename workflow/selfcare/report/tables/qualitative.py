@@ -116,14 +116,6 @@ def qual_counts_md(
     return pipe_table(df, caption, "qual_counts", raw_columns=["Theme / sub-code"], widths=widths)
 
 
-def _scale_note(likert: pd.DataFrame) -> str:
-    """`` (five-point scale)`` from the items' number of levels (``""`` without items)."""
-    levels = sorted({int(v) for v in likert["levels"]}) if len(likert) and "levels" in likert else []
-    if not levels:
-        return ""
-    return f" ({' or '.join(F.count_word(v) for v in levels)}-point scale)"
-
-
 def quotes_md(quotes: pd.DataFrame, framework: Mapping[str, Any], *, caption: str) -> str:
     """Illustrative quotations by theme, as scrubbed (``[NAME]``, ``[PLACE]``...).
 
@@ -173,8 +165,11 @@ def survey_md(
     likert: pd.DataFrame,
     fcfg: Mapping[str, Any] | None,
     level: str = "",
+    *,
+    caption: str,
 ) -> str:
-    """National survey of Mental Health Trusts: yes/no items and agreement items.
+    """National survey of Mental Health Trusts: yes/no items and agreement items
+    (``caption`` from ``manuscript/tables.yaml``).
 
     ``level`` is the confidence level of the intervals (from the configured
     alpha); empty gives that of alpha 0.05.
@@ -218,14 +213,5 @@ def survey_md(
                 ),
             }
         )
-    r = response.iloc[0]
-    caption = (
-        f"National survey of Mental Health Trusts (synthetic): {F.fmt_int(r['responded'], cfg)} of "
-        f"{F.fmt_int(r['invited'], cfg)} invited Trusts responded "
-        f"({F.fmt_pct(float(r['rate']) * 100, 0, cfg)}; {level} CI "
-        f"{F.fmt_ci(float(r['ci_low']) * 100, float(r['ci_high']) * 100, 0, cfg)}). Yes/no items: share "
-        f"answering yes with its Wilson {level} confidence interval. Agreement items{_scale_note(likert)}: "
-        "share agreeing or strongly agreeing, and median with interquartile range."
-    )
     df = pd.DataFrame(rows, columns=["Question", "Answered", f"Yes or agree, % ({level} CI)", "Median (IQR)"])
     return pipe_table(df, caption, "survey", widths=[5, 1, 2, 1.4])
