@@ -123,9 +123,10 @@ def _table1_words(recs: Records, tests: pd.DataFrame, check: pd.DataFrame,
     text = join_words(_words_of(ours), "none of the characteristics")
     recs.add("table1.differing", " ".join(ours) or "none", text, f"Baseline characteristics differing across sites (p < {alpha})")
     missing, extra = [k for k in theirs if k not in ours], [k for k in ours if k not in theirs]
-    parts = [f"the published table also found differences in {join_words(_words_of(missing))}"] if missing else []
-    parts += [f"the published table found none in {join_words(_words_of(extra))}"] if extra else []
-    vs = "; ".join(parts) or "as in the published table"
+    also = f"also found differences in {join_words(_words_of(missing))}"
+    none = f"none in {join_words(_words_of(extra))}"
+    vs = ("the published table " + (f"{also} but {none}" if missing and extra else also if missing else f"found {none}")
+          if missing or extra else "as in the published table")
     verdicts = check["verdict"].astype(str)
     if len(check) and verdicts.str.startswith(NOT_ASSESSED).all():
         vs = "not compared with the published table, whose sites are not all in the hand-over"
