@@ -297,5 +297,5 @@ def test_snakemake_report_shows_every_figure_and_main_table_with_its_manuscript_
 
     records = {m["key"]: m for m in json.loads((workdir / "results/provenance/numbers.json").read_text())}
     for name, entry in tables.items():
-        md = (workdir / f"results/manuscript/tables/{name}.md").read_text()
+        md = (workdir / f"results/manuscript/tables/{'changes' if name in parts_of_changes else name}.md").read_text()
         assert fill_caption(name, " ".join(entry["caption"].split()), records) in md
