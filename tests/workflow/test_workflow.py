@@ -74,6 +74,22 @@ def _planned_rules(workdir: Path) -> set[str]:
     return rules
 
 
+def _planned_after_config_change(workdir: Path, path: tuple[str, ...], value) -> set[str]:
+    """Rules a dry run would execute with config/config.yaml's ``path`` set to ``value`` (restored after)."""
+    cfg_path = workdir / "config/config.yaml"
+    original = cfg_path.read_text()
+    cfg = yaml.safe_load(original)
+    node = cfg
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    try:
+        return _planned_rules(workdir)
+    finally:
+        cfg_path.write_text(original)
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory, shipped_run, copy_of_run):
     """The project after its first full run (the shared run of conftest.py, copied)."""
@@ -175,15 +191,7 @@ def test_clean_rerun_under_a_cluster_executor_is_byte_identical(workdir, tmp_pat
 
 
 def test_covariate_change_reruns_only_the_affected_model(workdir):
-    cfg_path = workdir / "config/config.yaml"
-    original = cfg_path.read_text()
-    cfg = yaml.safe_load(original)
-    cfg["analysis"]["engagement"]["covariates"] = ["site"]
-    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    try:
-        planned = _planned_rules(workdir)
-    finally:
-        cfg_path.write_text(original)
+    planned = _planned_after_config_change(workdir, ("analysis", "engagement", "covariates"), ["site"])
     assert "engagement_model" in planned
     untouched = {"validate_raw", "deidentify", "score_measures", "analysis_dataset", "ancova",
                  "satisfaction_model", "change_by_site", "service_use_by_site", "baseline_table",
@@ -193,29 +201,13 @@ def test_covariate_change_reruns_only_the_affected_model(workdir):
 
 def test_leak_check_settings_rerun_only_the_leak_check(workdir):
     # the leak check's settings are not de-identification's params (issue 16)
-    cfg_path = workdir / "config/config.yaml"
-    original = cfg_path.read_text()
-    cfg = yaml.safe_load(original)
-    cfg["deidentify"]["leak_ignore_words"] = ["Hope"]
-    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    try:
-        planned = _planned_rules(workdir)
-    finally:
-        cfg_path.write_text(original)
+    planned = _planned_after_config_change(workdir, ("deidentify", "leak_ignore_words"), ["Hope"])
     assert planned - {"all"} == {"leak_check"}
 
 
 def test_evaluation_minimums_rerun_only_the_evaluation(workdir):
     # the scrubber's minimums are not de-identification's params either
-    cfg_path = workdir / "config/config.yaml"
-    original = cfg_path.read_text()
-    cfg = yaml.safe_load(original)
-    cfg["deidentify"]["evaluation"]["min_precision"]["NAME"] = 0.9
-    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    try:
-        planned = _planned_rules(workdir)
-    finally:
-        cfg_path.write_text(original)
+    planned = _planned_after_config_change(workdir, ("deidentify", "evaluation", "min_precision", "NAME"), 0.9)
     assert planned - {"all"} == {"deid_evaluation"}
 
 
